@@ -1,0 +1,43 @@
+#include "clock.h"
+
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+long long clock_now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+bool clock_sleep_ms(long ms)
+{
+    if(ms <= 0)
+        return true;
+    struct timespec wait = {ms / 1000, (ms % 1000) * 1000000L};
+    /* No resuming after EINTR: an interrupted wait is the program asking for control back. */
+    return nanosleep(&wait, NULL) == 0;
+}
+
+static __thread uint64_t random_state;
+static __thread pid_t random_owner;
+
+uint64_t clock_random(void)
+{
+    /* Reseeded after fork(), or parent and child would jitter in lockstep. */
+    pid_t pid = getpid();
+    if(random_state == 0 || random_owner != pid) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        random_state = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)now.tv_sec ^
+                       ((uint64_t)pid << 40) ^ (uint64_t)(uintptr_t)&random_state;
+        random_state |= 1;
+        random_owner = pid;
+    }
+    /* xorshift64* */
+    random_state ^= random_state >> 12;
+    random_state ^= random_state << 25;
+    random_state ^= random_state >> 27;
+    return random_state * 0x2545F4914F6CDD1DULL;
+}

@@ -1,0 +1,15 @@
+/* Monotonic time, a wait that a signal can end, and the randomness jitter draws from. */
+#ifndef TRYAGAIN_CLOCK_H
+#define TRYAGAIN_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+long long clock_now_ms(void);
+/* Sleeps ms milliseconds; false when a signal handler ran meanwhile (the caller then stops
+   retrying, so Ctrl-C and the program's own signal handlers keep working). */
+bool clock_sleep_ms(long ms);
+/* Uniform 64-bit values, per thread, seeded from time, pid and thread. Not for secrets. */
+uint64_t clock_random(void);
+
+#endif

@@ -1,0 +1,164 @@
+/* Destinations are matched by numeric address because connect() never sees host names;
+   "localhost" is the one name accepted, as the loopback addresses of both families. */
+#include "connect_filter.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/un.h>
+
+static bool parse_port(const char *text, size_t len, uint16_t *out)
+{
+    if(len == 0 || len > 5)
+        return false;
+    unsigned long port = 0;
+    for(size_t i = 0; i < len; i++) {
+        if(!isdigit((unsigned char)text[i]))
+            return false;
+        port = port * 10 + (unsigned long)(text[i] - '0');
+    }
+    if(port == 0 || port > 65535)
+        return false;
+    *out = (uint16_t)port;
+    return true;
+}
+
+static bool copy_token(const char *text, size_t len, char *buffer, size_t size)
+{
+    if(len == 0 || len >= size)
+        return false;
+    memcpy(buffer, text, len);
+    buffer[len] = '\0';
+    return true;
+}
+
+static bool parse_host(const char *text, size_t len, bool bracketed, struct connect_rule *rule)
+{
+    char host[INET6_ADDRSTRLEN];
+    if(!copy_token(text, len, host, sizeof(host)))
+        return false;
+    if(bracketed) {
+        rule->kind = RULE_IPV6;
+        return inet_pton(AF_INET6, host, rule->address) == 1;
+    }
+    if(!strcasecmp(host, "localhost")) {
+        rule->kind = RULE_LOCALHOST;
+        return true;
+    }
+    rule->kind = RULE_IPV4;
+    return inet_pton(AF_INET, host, rule->address) == 1;
+}
+
+static bool parse_rule(const char *item, size_t len, struct connect_rule *rule)
+{
+    memset(rule, 0, sizeof(*rule));
+    if(item[0] == '/') {
+        rule->kind = RULE_UNIX_PATH;
+        return copy_token(item, len, rule->path, sizeof(rule->path));
+    }
+    if(item[0] == '[') {
+        const char *close = memchr(item, ']', len);
+        if(!close)
+            return false;
+        size_t host_len = (size_t)(close - item - 1);
+        size_t rest = len - (size_t)(close - item) - 1;
+        if(!parse_host(item + 1, host_len, true, rule))
+            return false;
+        if(rest == 0)
+            return true;
+        return close[1] == ':' && parse_port(close + 2, rest - 1, &rule->port);
+    }
+    const char *colon = memchr(item, ':', len);
+    if(!colon)
+        return parse_host(item, len, false, rule);
+    size_t host_len = (size_t)(colon - item);
+    if(!parse_port(colon + 1, len - host_len - 1, &rule->port))
+        return false;
+    if(host_len == 0) {
+        rule->kind = RULE_ANY_ADDRESS;
+        return true;
+    }
+    return parse_host(item, host_len, false, rule);
+}
+
+bool connect_filter_parse(const char *text, struct connect_filter *out)
+{
+    struct connect_filter parsed;
+    memset(&parsed, 0, sizeof(parsed));
+    const char *p = text;
+    while(*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while(len && isspace((unsigned char)*p)) {
+            p++;
+            len--;
+        }
+        while(len && isspace((unsigned char)p[len - 1]))
+            len--;
+        if(len == 0 || parsed.count == CONNECT_FILTER_MAX)
+            return false;
+        if(!parse_rule(p, len, &parsed.rule[parsed.count++]))
+            return false;
+        if(!comma)
+            break;
+        p = comma + 1;
+        if(!*p)
+            return false; /* trailing comma */
+    }
+    *out = parsed;
+    return true;
+}
+
+static bool rule_matches_inet(const struct connect_rule *rule, int family, const uint8_t *address,
+                              uint16_t port)
+{
+    if(rule->port && rule->port != port)
+        return false;
+    static const uint8_t loopback6[16] = {[15] = 1};
+    switch(rule->kind) {
+    case RULE_ANY_ADDRESS:
+        return true;
+    case RULE_IPV4:
+        return family == AF_INET && !memcmp(rule->address, address, 4);
+    case RULE_IPV6:
+        return family == AF_INET6 && !memcmp(rule->address, address, 16);
+    case RULE_LOCALHOST:
+        return family == AF_INET ? address[0] == 127 : !memcmp(address, loopback6, 16);
+    case RULE_UNIX_PATH:
+        return false;
+    }
+    return false;
+}
+
+bool connect_filter_match(const struct connect_filter *filter, const struct sockaddr *address,
+                          socklen_t length)
+{
+    if(filter->count == 0)
+        return true;
+    for(int i = 0; i < filter->count; i++) {
+        const struct connect_rule *rule = &filter->rule[i];
+        if(address->sa_family == AF_INET && length >= (socklen_t)sizeof(struct sockaddr_in)) {
+            const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
+            if(rule_matches_inet(rule, AF_INET, (const uint8_t *)&v4->sin_addr,
+                                 ntohs(v4->sin_port)))
+                return true;
+        }
+        else if(address->sa_family == AF_INET6 &&
+                length >= (socklen_t)sizeof(struct sockaddr_in6)) {
+            const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
+            if(rule_matches_inet(rule, AF_INET6, v6->sin6_addr.s6_addr, ntohs(v6->sin6_port)))
+                return true;
+        }
+        else if(address->sa_family == AF_UNIX && rule->kind == RULE_UNIX_PATH) {
+            const struct sockaddr_un *un = (const struct sockaddr_un *)address;
+            size_t path_room = (size_t)length - offsetof(struct sockaddr_un, sun_path);
+            if(length > offsetof(struct sockaddr_un, sun_path) &&
+               strnlen(un->sun_path, path_room) == strlen(rule->path) &&
+               !strncmp(un->sun_path, rule->path, path_room))
+                return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,296 @@
+/* The program must see exactly one response per call: the final attempt's. So nothing of an
+   attempt reaches the program until the gate knows the attempt is final, and a response the
+   program has started to receive is never retried. */
+#include "gate.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum record_type { RECORD_HEADER = 'H', RECORD_BODY = 'B' };
+#define RECORD_OVERHEAD (1 + sizeof(size_t))
+
+void gate_init(struct gate *gate)
+{
+    memset(gate, 0, sizeof(*gate));
+    gate->mode = GATE_PASS;
+}
+
+void gate_free(struct gate *gate)
+{
+    free(gate->held);
+    gate->held = NULL;
+    gate->held_length = gate->held_capacity = gate->release_cursor = 0;
+}
+
+static void forget_held(struct gate *gate)
+{
+    gate->held_length = 0;
+    gate->release_cursor = 0;
+    gate->release_header_sent_to_body = false;
+    /* A large held error page should not pin its memory for the handle's life. */
+    if(gate->held_capacity > 65536) {
+        free(gate->held);
+        gate->held = NULL;
+        gate->held_capacity = 0;
+    }
+}
+
+void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_ctx,
+                        size_t hold_limit)
+{
+    forget_held(gate);
+    gate->mode = GATE_HOLD;
+    gate->should_hold = should_hold;
+    gate->hold_ctx = hold_ctx;
+    gate->hold_limit = hold_limit;
+    gate->status = 0;
+    gate->body_started = false;
+    gate->released = false;
+    gate->program_refused = false;
+    gate->header_bytes = 0;
+    gate->retry_after_length = 0;
+}
+
+static bool ensure_room(struct gate *gate, size_t extra)
+{
+    if(gate->held_length + extra <= gate->held_capacity)
+        return true;
+    size_t capacity = gate->held_capacity ? gate->held_capacity : 4096;
+    while(capacity < gate->held_length + extra)
+        capacity *= 2;
+    unsigned char *grown = realloc(gate->held, capacity);
+    if(!grown)
+        return false;
+    gate->held = grown;
+    gate->held_capacity = capacity;
+    return true;
+}
+
+static bool hold_record(struct gate *gate, enum record_type type, const char *data, size_t length)
+{
+    if(gate->held_length + length > gate->hold_limit ||
+       !ensure_room(gate, RECORD_OVERHEAD + length))
+        return false;
+    unsigned char *at = gate->held + gate->held_length;
+    at[0] = (unsigned char)type;
+    memcpy(at + 1, &length, sizeof(length));
+    memcpy(at + RECORD_OVERHEAD, data, length);
+    gate->held_length += RECORD_OVERHEAD + length;
+    return true;
+}
+
+/* Sink results: delivered, paused (libcurl will hand the data over again), or refused. */
+enum delivery { DELIVERED, PAUSED, REFUSED };
+
+static enum delivery call_sink(gate_sink_fn sink, void *userdata, char *data, size_t length)
+{
+    size_t taken = sink(data, 1, length, userdata);
+    if(taken == length)
+        return DELIVERED;
+    return taken == GATE_PAUSE ? PAUSED : REFUSED;
+}
+
+/* Body bytes in chunks no larger than libcurl itself would pass. */
+static enum delivery deliver_body(struct gate *gate, char *data, size_t length,
+                                  size_t *delivered_prefix)
+{
+    size_t done = 0;
+    while(done < length) {
+        size_t chunk = length - done > GATE_CHUNK_MAX ? GATE_CHUNK_MAX : length - done;
+        enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data + done, chunk);
+        if(result != DELIVERED) {
+            *delivered_prefix = done;
+            return result;
+        }
+        done += chunk;
+    }
+    *delivered_prefix = done;
+    return DELIVERED;
+}
+
+/* A header line the way libcurl hands it over: to the body sink too under CURLOPT_HEADER,
+   then to the header sink. *body_part_done tracks the first half across a pause. */
+static enum delivery deliver_header(struct gate *gate, char *data, size_t length,
+                                    bool *body_part_done)
+{
+    if(gate->sinks.include_headers && !*body_part_done) {
+        enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
+        if(result != DELIVERED)
+            return result;
+        *body_part_done = true;
+    }
+    if(gate->sinks.header) {
+        enum delivery result = call_sink(gate->sinks.header, gate->sinks.header_data, data, length);
+        if(result != DELIVERED)
+            return result;
+    }
+    *body_part_done = false;
+    return DELIVERED;
+}
+
+/* Hands held records over from the cursor on. Stops at a pause (to resume on libcurl's next
+   call) or a refusal. */
+static enum delivery release_held(struct gate *gate)
+{
+    while(gate->release_cursor < gate->held_length) {
+        unsigned char *at = gate->held + gate->release_cursor;
+        size_t length;
+        memcpy(&length, at + 1, sizeof(length));
+        char *data = (char *)at + RECORD_OVERHEAD;
+        enum delivery result;
+        if(at[0] == RECORD_HEADER) {
+            result = deliver_header(gate, data, length, &gate->release_header_sent_to_body);
+        }
+        else {
+            size_t prefix = 0;
+            result = deliver_body(gate, data, length, &prefix);
+            if(result == PAUSED && prefix) {
+                /* Keep the undelivered tail as the record to resume with. */
+                size_t rest = length - prefix;
+                gate->release_cursor += prefix;
+                at = gate->held + gate->release_cursor;
+                at[0] = RECORD_BODY;
+                memcpy(at + 1, &rest, sizeof(rest));
+            }
+        }
+        if(result != DELIVERED)
+            return result;
+        gate->release_cursor += RECORD_OVERHEAD + length;
+    }
+    forget_held(gate);
+    return DELIVERED;
+}
+
+/* Value for libcurl: the full length, the pause code, or 0 to make libcurl fail the write. */
+static size_t answer(struct gate *gate, enum delivery result, size_t length)
+{
+    if(result == DELIVERED)
+        return length;
+    if(result == PAUSED)
+        return GATE_PAUSE;
+    gate->program_refused = true;
+    return 0;
+}
+
+/* From holding to streaming: the program now owns this response. */
+static enum delivery start_streaming(struct gate *gate)
+{
+    gate->mode = GATE_STREAM;
+    gate->released = true;
+    return release_held(gate);
+}
+
+static void note_header_line(struct gate *gate, const char *data, size_t length)
+{
+    if(length >= 5 && !memcmp(data, "HTTP/", 5)) {
+        /* A new response begins (1xx, a redirect, a proxy's CONNECT reply, the final one). */
+        const char *space = memchr(data, ' ', length);
+        long status = 0;
+        if(space && (size_t)(space - data) + 4 <= length && isdigit((unsigned char)space[1]) &&
+           isdigit((unsigned char)space[2]) && isdigit((unsigned char)space[3]))
+            status = (space[1] - '0') * 100 + (space[2] - '0') * 10 + (space[3] - '0');
+        gate->status = status;
+        gate->retry_after_length = 0;
+        return;
+    }
+    static const char name[] = "retry-after:";
+    size_t name_length = sizeof(name) - 1;
+    if(length > name_length && !strncasecmp(data, name, name_length)) {
+        const char *value = data + name_length;
+        size_t value_length = length - name_length;
+        while(value_length && (*value == ' ' || *value == '\t')) {
+            value++;
+            value_length--;
+        }
+        while(value_length && isspace((unsigned char)value[value_length - 1]))
+            value_length--;
+        if(value_length >= sizeof(gate->retry_after))
+            value_length = sizeof(gate->retry_after) - 1;
+        memcpy(gate->retry_after, value, value_length);
+        gate->retry_after[value_length] = '\0';
+        gate->retry_after_length = value_length;
+    }
+}
+
+size_t gate_header(struct gate *gate, char *data, size_t length)
+{
+    bool body_part_done = false;
+    if(gate->mode == GATE_PASS)
+        return answer(gate, deliver_header(gate, data, length, &body_part_done), length);
+    gate->header_bytes += length;
+    note_header_line(gate, data, length);
+    if(gate->mode == GATE_HOLD) {
+        if(hold_record(gate, RECORD_HEADER, data, length))
+            return length;
+        enum delivery result = start_streaming(gate); /* too much to hold: let it through */
+        if(result != DELIVERED)
+            return answer(gate, result, length);
+    }
+    /* Streaming: trailers, or lines after a hold overflowed. Held data goes first. */
+    enum delivery result = release_held(gate);
+    if(result == DELIVERED)
+        result = deliver_header(gate, data, length, &body_part_done);
+    return answer(gate, result, length);
+}
+
+size_t gate_body(struct gate *gate, char *data, size_t length)
+{
+    if(gate->mode == GATE_PASS)
+        return answer(gate, call_sink(gate->sinks.body, gate->sinks.body_data, data, length),
+                      length);
+    if(gate->mode == GATE_HOLD) {
+        if(!gate->body_started) {
+            gate->body_started = true;
+            if(!gate->should_hold || !gate->should_hold(gate->hold_ctx, gate->status)) {
+                enum delivery result = start_streaming(gate);
+                if(result != DELIVERED)
+                    return answer(gate, result, length);
+                return answer(gate, call_sink(gate->sinks.body, gate->sinks.body_data, data,
+                                              length), length);
+            }
+        }
+        if(hold_record(gate, RECORD_BODY, data, length))
+            return length;
+        enum delivery result = start_streaming(gate);
+        if(result != DELIVERED)
+            return answer(gate, result, length);
+    }
+    enum delivery result = release_held(gate);
+    if(result == DELIVERED)
+        result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
+    return answer(gate, result, length);
+}
+
+bool gate_release(struct gate *gate)
+{
+    if(gate->mode == GATE_HOLD && gate->held_length)
+        gate->released = true;
+    gate->mode = GATE_PASS;
+    /* The transfer is over, so a pause cannot be resumed: a record the program paused on is
+       passed over and the rest still handed on. */
+    while(gate->release_cursor < gate->held_length) {
+        enum delivery result = release_held(gate);
+        if(result == REFUSED) {
+            gate->program_refused = true;
+            forget_held(gate);
+            return false;
+        }
+        if(result == PAUSED) {
+            size_t length;
+            memcpy(&length, gate->held + gate->release_cursor + 1, sizeof(length));
+            gate->release_cursor += RECORD_OVERHEAD + length;
+            gate->release_header_sent_to_body = false;
+        }
+    }
+    forget_held(gate);
+    return !gate->program_refused;
+}
+
+void gate_discard(struct gate *gate)
+{
+    forget_held(gate);
+    gate->mode = GATE_PASS;
+}

@@ -1,0 +1,74 @@
+/* What the program is shown of an attempt. Headers are held until the final response of the
+   attempt is known; an error response that may be retried is held whole (up to a limit); a
+   response that will not be retried streams to the program as it arrives. */
+#ifndef TRYAGAIN_GATE_H
+#define TRYAGAIN_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The shape of libcurl's write and header callbacks. */
+typedef size_t (*gate_sink_fn)(char *data, size_t size, size_t count, void *userdata);
+
+/* Where the program wants response data, with libcurl's defaults already applied. */
+struct gate_sinks {
+    gate_sink_fn body;
+    void *body_data;
+    gate_sink_fn header; /* NULL: the program does not receive header lines */
+    void *header_data;
+    bool include_headers; /* CURLOPT_HEADER: header lines also go to the body sink, first */
+};
+
+/* Asked at the first body byte: may this attempt still be retried, given its status? */
+typedef bool (*gate_hold_fn)(void *ctx, long status);
+
+enum gate_mode {
+    GATE_PASS,   /* outside a retried perform: everything goes straight to the program */
+    GATE_HOLD,   /* collecting the attempt */
+    GATE_STREAM, /* the program has this response: deliver as it arrives */
+};
+
+#define GATE_RETRY_AFTER_MAX 128
+/* libcurl promises write callbacks at most this many bytes at a time (CURL_MAX_WRITE_SIZE). */
+#define GATE_CHUNK_MAX 16384
+/* libcurl's CURL_WRITEFUNC_PAUSE */
+#define GATE_PAUSE ((size_t)0x10000001)
+
+struct gate {
+    struct gate_sinks sinks;
+    enum gate_mode mode;
+    gate_hold_fn should_hold;
+    void *hold_ctx;
+    size_t hold_limit;
+
+    /* Held records, in arrival order: a type byte, a size_t length, the bytes. */
+    unsigned char *held;
+    size_t held_length;
+    size_t held_capacity;
+    size_t release_cursor;   /* offset of the next record to hand over */
+    bool release_header_sent_to_body; /* CURLOPT_HEADER: first half of a header record done */
+
+    /* Facts of the current attempt. */
+    long status;             /* of the latest status line */
+    bool body_started;
+    bool released;           /* the program has been shown part of this attempt */
+    bool program_refused;    /* a callback of the program returned a short count */
+    size_t header_bytes;
+    char retry_after[GATE_RETRY_AFTER_MAX];
+    size_t retry_after_length; /* 0: no Retry-After in the latest header block */
+};
+
+void gate_init(struct gate *gate);
+void gate_free(struct gate *gate);
+
+void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_ctx,
+                        size_t hold_limit);
+/* libcurl's header and write callbacks; the return value goes back to libcurl. */
+size_t gate_header(struct gate *gate, char *data, size_t length);
+size_t gate_body(struct gate *gate, char *data, size_t length);
+/* The attempt is final: hand over what is held. False when the program refused some of it. */
+bool gate_release(struct gate *gate);
+/* The attempt will be retried: forget what is held. */
+void gate_discard(struct gate *gate);
+
+#endif

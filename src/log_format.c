@@ -1,0 +1,171 @@
+/* snprintf into the caller's buffer and nothing else: no allocation, so a line can be written
+   from any hook. Floating point is avoided on purpose (glibc may allocate to print it). */
+#include "log_format.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "url.h"
+
+struct line {
+    char *buffer;
+    size_t size;
+    size_t used;
+};
+
+static void append(struct line *line, const char *format, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void append(struct line *line, const char *format, ...)
+{
+    if(line->used + 2 >= line->size)
+        return;
+    va_list args;
+    va_start(args, format);
+    int written = vsnprintf(line->buffer + line->used, line->size - line->used - 1, format, args);
+    va_end(args);
+    if(written < 0)
+        return;
+    line->used += (size_t)written;
+    if(line->used > line->size - 2)
+        line->used = line->size - 2; /* truncated; keep room for the newline */
+}
+
+static void append_json_string(struct line *line, const char *text)
+{
+    append(line, "\"");
+    for(const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if(c == '"' || c == '\\')
+            append(line, "\\%c", c);
+        else if(c < 0x20)
+            append(line, "\\u%04x", c);
+        else
+            append(line, "%c", c);
+    }
+    append(line, "\"");
+}
+
+static const char *event_name(enum log_event_kind kind)
+{
+    switch(kind) {
+    case EVENT_RETRY:
+        return "retry";
+    case EVENT_GIVE_UP:
+        return "give_up";
+    case EVENT_DONE:
+        return "done";
+    }
+    return "?";
+}
+
+static const char *wait_reason_name(enum wait_reason reason)
+{
+    return reason == WAIT_RETRY_AFTER ? "Retry-After" : "backoff";
+}
+
+static void append_time(struct line *line, long long wall_ms)
+{
+    time_t seconds = (time_t)(wall_ms / 1000);
+    struct tm utc;
+    gmtime_r(&seconds, &utc);
+    append(line, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", utc.tm_year + 1900, utc.tm_mon + 1,
+           utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, (int)(wall_ms % 1000));
+}
+
+static void format_text(struct line *line, const struct log_event *event, long pid,
+                        const char *target)
+{
+    append(line, "tryagain[%ld]: ", pid);
+    if(event->method)
+        append(line, "%s %s: ", event->method, target);
+    else
+        append(line, "connect %s: ", target);
+    if(event->http_status)
+        append(line, "HTTP %ld", event->http_status);
+    else
+        append(line, "%s", event->error ? event->error : "ok");
+    append(line, ", attempt %d/%d; %s", event->attempt, event->max_attempts, event->outcome);
+    if(event->kind == EVENT_RETRY)
+        append(line, " in %ld.%03ld s (%s)", event->wait_ms / 1000, event->wait_ms % 1000,
+               wait_reason_name(event->wait_reason));
+    else if(event->kind == EVENT_GIVE_UP && event->wait_reason == WAIT_RETRY_AFTER)
+        append(line, " (server asked for %ld s)", event->wait_ms / 1000);
+}
+
+static void format_json(struct line *line, const struct log_event *event, long long wall_ms,
+                        long pid, const char *target)
+{
+    append(line, "{\"time\":");
+    append_time(line, wall_ms);
+    append(line, ",\"pid\":%ld,\"event\":\"%s\",", pid, event_name(event->kind));
+    if(event->method) {
+        append(line, "\"method\":");
+        append_json_string(line, event->method);
+        append(line, ",\"url\":");
+    }
+    else {
+        append(line, "\"call\":\"connect\",\"address\":");
+    }
+    append_json_string(line, target);
+    if(event->http_status)
+        append(line, ",\"status\":%ld", event->http_status);
+    if(event->error) {
+        append(line, ",\"error\":");
+        append_json_string(line, event->error);
+    }
+    append(line, ",\"attempt\":%d,\"max_attempts\":%d", event->attempt, event->max_attempts);
+    if(event->kind == EVENT_RETRY)
+        append(line, ",\"wait_ms\":%ld,\"wait_reason\":\"%s\"", event->wait_ms,
+               wait_reason_name(event->wait_reason));
+    append(line, ",\"outcome\":");
+    append_json_string(line, event->outcome);
+    append(line, "}");
+}
+
+size_t log_format_event(const struct log_event *event, enum log_format format,
+                        long long wall_ms, long pid, char *buffer, size_t size)
+{
+    struct line line = {buffer, size, 0};
+    char target[512];
+    if(event->method)
+        url_redact(event->target, target, sizeof(target));
+    else
+        snprintf(target, sizeof(target), "%s", event->target);
+    if(format == LOG_FORMAT_JSON)
+        format_json(&line, event, wall_ms, pid, target);
+    else
+        format_text(&line, event, pid, target);
+    buffer[line.used++] = '\n';
+    buffer[line.used] = '\0';
+    return line.used;
+}
+
+size_t log_format_stats(const struct log_stats *stats, enum log_format format, long long wall_ms,
+                        long pid, char *buffer, size_t size)
+{
+    struct line line = {buffer, size, 0};
+    if(format == LOG_FORMAT_JSON) {
+        append(&line, "{\"time\":");
+        append_time(&line, wall_ms);
+        append(&line,
+               ",\"pid\":%ld,\"event\":\"stats\",\"transfers\":%ld,\"connects\":%ld,"
+               "\"attempts\":%ld,\"retries\":%ld,\"recovered\":%ld,\"given_up\":%ld,"
+               "\"waited_ms\":%lld}",
+               pid, stats->transfers, stats->connects, stats->attempts, stats->retries,
+               stats->recovered, stats->given_up, stats->waited_ms);
+    }
+    else {
+        append(&line,
+               "tryagain[%ld]: stats: %ld transfers, %ld connects, %ld attempts, %ld retries, "
+               "%ld recovered, %ld given up, %lld.%03lld s waiting",
+               pid, stats->transfers, stats->connects, stats->attempts, stats->retries,
+               stats->recovered, stats->given_up, stats->waited_ms / 1000,
+               stats->waited_ms % 1000);
+    }
+    buffer[line.used++] = '\n';
+    buffer[line.used] = '\0';
+    return line.used;
+}

@@ -1,0 +1,23 @@
+/* The attempt loop of one curl_easy_perform call. */
+#ifndef TRYAGAIN_TRANSFER_H
+#define TRYAGAIN_TRANSFER_H
+
+#include <curl/curl.h>
+
+#include "config.h"
+#include "handles.h"
+#include "real.h"
+
+/* True when retries apply to this handle's transfer (an http(s) URL, a host TRYAGAIN_HOSTS lets
+   through). */
+bool transfer_applies(const struct handle_state *state, const struct tryagain_config *config);
+
+/* Performs with retries; returns the final attempt's code, as curl_easy_perform would. */
+CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct handle_state *state,
+                          const struct tryagain_config *config);
+
+/* After curl_easy_duphandle: point the copy's callbacks at its own state. */
+void transfer_adopt_duplicate(const struct real_curl *real, CURL *handle,
+                              struct handle_state *state);
+
+#endif

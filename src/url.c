@@ -1,0 +1,151 @@
+#include "url.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *find_scheme_end(const char *text)
+{
+    const char *p = text;
+    if(!isalpha((unsigned char)*p))
+        return NULL;
+    while(isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    return !strncmp(p, "://", 3) ? p : NULL;
+}
+
+bool url_split(const char *text, struct url_parts *out)
+{
+    const char *authority;
+    const char *scheme_end = find_scheme_end(text);
+    if(scheme_end) {
+        out->scheme = text;
+        out->scheme_len = (size_t)(scheme_end - text);
+        authority = scheme_end + 3;
+    }
+    else {
+        /* curl guesses http for "example.com/path" */
+        out->scheme = "http";
+        out->scheme_len = 4;
+        authority = text;
+    }
+    size_t authority_len = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for(size_t i = 0; i < authority_len; i++) {
+        if(authority[i] == '@')
+            at = authority + i;
+    }
+    const char *host = at ? at + 1 : authority;
+    size_t host_room = authority_len - (size_t)(host - authority);
+    if(host_room && host[0] == '[') {
+        const char *close = memchr(host, ']', host_room);
+        if(!close)
+            return false;
+        out->host = host + 1;
+        out->host_len = (size_t)(close - host - 1);
+    }
+    else {
+        out->host = host;
+        const char *colon = memchr(host, ':', host_room);
+        out->host_len = colon ? (size_t)(colon - host) : host_room;
+    }
+    return out->host_len > 0;
+}
+
+bool url_is_http(const struct url_parts *parts)
+{
+    return (parts->scheme_len == 4 && !strncasecmp(parts->scheme, "http", 4)) ||
+           (parts->scheme_len == 5 && !strncasecmp(parts->scheme, "https", 5));
+}
+
+struct writer {
+    char *buffer;
+    size_t size;
+    size_t used;
+    bool truncated;
+};
+
+static void put(struct writer *w, const char *text, size_t length)
+{
+    for(size_t i = 0; i < length; i++) {
+        if(w->used + 4 >= w->size) { /* keep room for "..." and the NUL */
+            w->truncated = true;
+            return;
+        }
+        unsigned char c = (unsigned char)text[i];
+        /* A URL with control characters must not be able to forge log lines. */
+        w->buffer[w->used++] = (c < 0x20 || c == 0x7f || c == '"' || c == '\\') ? '?' : (char)c;
+    }
+}
+
+static void put_text(struct writer *w, const char *text)
+{
+    put(w, text, strlen(text));
+}
+
+static void put_query(struct writer *w, const char *query, size_t length)
+{
+    size_t i = 0;
+    while(i < length) {
+        size_t item_len = 0;
+        while(i + item_len < length && query[i + item_len] != '&')
+            item_len++;
+        const char *equals = memchr(query + i, '=', item_len);
+        if(equals) {
+            put(w, query + i, (size_t)(equals - (query + i)) + 1);
+            put_text(w, "REDACTED");
+        }
+        else if(item_len) {
+            put_text(w, "REDACTED"); /* a bare item may itself be a token */
+        }
+        i += item_len;
+        if(i < length) {
+            put(w, "&", 1);
+            i++;
+        }
+    }
+}
+
+void url_redact(const char *url, char *buffer, size_t size)
+{
+    if(size == 0)
+        return;
+    struct writer w = {buffer, size, 0, false};
+    if(size < 8) {
+        buffer[0] = '\0';
+        return;
+    }
+    const char *scheme_end = find_scheme_end(url);
+    const char *authority = scheme_end ? scheme_end + 3 : url;
+    put(&w, url, (size_t)(authority - url));
+    size_t authority_len = strcspn(authority, "/?#");
+    const char *at = NULL;
+    for(size_t i = 0; i < authority_len; i++) {
+        if(authority[i] == '@')
+            at = authority + i;
+    }
+    if(at) {
+        put_text(&w, "REDACTED@");
+        put(&w, at + 1, authority_len - (size_t)(at + 1 - authority));
+    }
+    else {
+        put(&w, authority, authority_len);
+    }
+    const char *rest = authority + authority_len;
+    size_t path_len = strcspn(rest, "?#");
+    put(&w, rest, path_len);
+    rest += path_len;
+    if(*rest == '?') {
+        size_t query_len = strcspn(rest + 1, "#");
+        put(&w, "?", 1);
+        put_query(&w, rest + 1, query_len);
+        rest += 1 + query_len;
+    }
+    if(*rest == '#')
+        put_text(&w, "#REDACTED");
+    if(w.truncated) {
+        memcpy(w.buffer + w.used, "...", 3);
+        w.used += 3;
+    }
+    w.buffer[w.used] = '\0';
+}
