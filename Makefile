@@ -36,6 +36,10 @@ CURL_GNUTLS_SO ?= $(firstword $(wildcard /usr/lib/*-linux-gnu/libcurl-gnutls.so.
 PROGRAMS := $(PROGRAM_SRCS:tests/programs/%.c=$(BUILD)/tests/programs/%) \
             $(if $(CURL_GNUTLS_SO),$(PROGRAM_SRCS:tests/programs/%.c=$(BUILD)/tests/programs/%-gnutls))
 
+# Plain helper programs for tests (no libcurl): a socket client, a program that forks...
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOLS     := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib
@@ -79,7 +83,11 @@ $(BUILD)/tests/programs/%: tests/programs/%.c
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: all $(ITEST_BINS) $(PROGRAMS)
+$(BUILD)/tests/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
+
+integration: all $(ITEST_BINS) $(PROGRAMS) $(TOOLS)
 	@set -e; for t in $(ITEST_BINS); do echo "== $$t"; TRYAGAIN_BUILD=$(abspath $(BUILD)) $$t; done
 
 check: unit integration

@@ -1,0 +1,324 @@
+/* Test processes are plain fork/exec with pipes: what the test sees is exactly what a user at a
+   shell would see. */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SLOTS 8
+
+static long now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec * 1000L + now.tv_nsec / 1000000L;
+}
+
+const char *build_path(const char *relative, int slot)
+{
+    static char paths[SLOTS][PATH_MAX];
+    const char *build = getenv("TRYAGAIN_BUILD");
+    snprintf(paths[slot % SLOTS], PATH_MAX, "%s/%s", build ? build : "build", relative);
+    return paths[slot % SLOTS];
+}
+
+const char *source_path(const char *relative, int slot)
+{
+    static char paths[SLOTS][PATH_MAX];
+    const char *build = getenv("TRYAGAIN_BUILD");
+    snprintf(paths[slot % SLOTS], PATH_MAX, "%s/../%s", build ? build : "build", relative);
+    return paths[slot % SLOTS];
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs(text, file);
+    fclose(file);
+}
+
+void server_start(struct server *server, const char *script)
+{
+    char template[] = "/tmp/tryagain-test-XXXXXX";
+    assert_non_null(mkdtemp(template));
+    snprintf(server->dir, sizeof(server->dir), "%s", template);
+    char script_path[PATH_MAX];
+    snprintf(script_path, sizeof(script_path), "%s/script", server->dir);
+    snprintf(server->log_path, sizeof(server->log_path), "%s/requests.log", server->dir);
+    write_file(script_path, script);
+    write_file(server->log_path, "");
+
+    int port_pipe[2];
+    assert_int_equal(pipe(port_pipe), 0);
+    server->pid = fork();
+    assert_true(server->pid >= 0);
+    if(server->pid == 0) {
+        dup2(port_pipe[1], STDOUT_FILENO);
+        close(port_pipe[0]);
+        close(port_pipe[1]);
+        unsetenv("LD_PRELOAD");
+        execlp("python3", "python3", source_path("tests/integration/scripted_server.py", 0),
+               script_path, server->log_path, (char *)NULL);
+        _exit(127);
+    }
+    close(port_pipe[1]);
+    char line[32] = {0};
+    size_t used = 0;
+    while(used < sizeof(line) - 1) {
+        ssize_t got = read(port_pipe[0], line + used, 1);
+        if(got <= 0 || line[used] == '\n')
+            break;
+        used++;
+    }
+    close(port_pipe[0]);
+    server->port = atoi(line);
+    assert_true(server->port > 0);
+}
+
+void server_stop(struct server *server)
+{
+    if(server->pid > 0) {
+        kill(server->pid, SIGTERM);
+        waitpid(server->pid, NULL, 0);
+        server->pid = 0;
+    }
+    char command[PATH_MAX + 16];
+    snprintf(command, sizeof(command), "rm -rf '%s'", server->dir);
+    if(system(command) != 0)
+        fprintf(stderr, "could not remove %s\n", server->dir);
+}
+
+/* Finds the value of "key": in a one-line JSON object written by scripted_server.py. */
+static bool json_field(const char *line, const char *key, char *out, size_t size)
+{
+    char pattern[64];
+    snprintf(pattern, sizeof(pattern), "\"%s\": ", key);
+    const char *at = strstr(line, pattern);
+    if(!at)
+        return false;
+    at += strlen(pattern);
+    bool quoted = *at == '"';
+    if(quoted)
+        at++;
+    size_t length = quoted ? strcspn(at, "\"") : strcspn(at, ",}");
+    if(length >= size)
+        return false;
+    memcpy(out, at, length);
+    out[length] = '\0';
+    return true;
+}
+
+bool server_request(const struct server *server, const char *path, int n, char method[16],
+                    long *body_len, char sha256[65])
+{
+    FILE *log = fopen(server->log_path, "r");
+    if(!log)
+        return false;
+    char line[1024];
+    bool found = false;
+    while(!found && fgets(line, sizeof(line), log)) {
+        char value[128];
+        if(!json_field(line, "path", value, sizeof(value)) || strcmp(value, path))
+            continue;
+        if(!json_field(line, "n", value, sizeof(value)) || atoi(value) != n)
+            continue;
+        found = true;
+        if(method)
+            json_field(line, "method", method, 16);
+        if(body_len && json_field(line, "body_len", value, sizeof(value)))
+            *body_len = atol(value);
+        if(sha256)
+            json_field(line, "body_sha256", sha256, 65);
+    }
+    fclose(log);
+    return found;
+}
+
+int server_requests(const struct server *server, const char *path)
+{
+    int count = 0;
+    while(server_request(server, path, count + 1, NULL, NULL, NULL))
+        count++;
+    return count;
+}
+
+const char *server_url(const struct server *server, const char *path, int slot)
+{
+    static char urls[SLOTS][512];
+    snprintf(urls[slot % SLOTS], sizeof(urls[0]), "http://127.0.0.1:%d%s", server->port, path);
+    return urls[slot % SLOTS];
+}
+
+struct sink {
+    char *data;
+    size_t length;
+    size_t capacity;
+};
+
+static void sink_append(struct sink *sink, const char *data, size_t length)
+{
+    if(sink->length + length + 1 > sink->capacity) {
+        size_t capacity = sink->capacity ? sink->capacity : 4096;
+        while(capacity < sink->length + length + 1)
+            capacity *= 2;
+        sink->data = realloc(sink->data, capacity);
+        assert_non_null(sink->data);
+        sink->capacity = capacity;
+    }
+    memcpy(sink->data + sink->length, data, length);
+    sink->length += length;
+    sink->data[sink->length] = '\0';
+}
+
+static void child_exec(const char *const *argv, const char *const *env, bool preload, int in_fd,
+                       int out_fd, int err_fd)
+{
+    dup2(in_fd, STDIN_FILENO);
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(err_fd, STDERR_FILENO);
+    if(preload)
+        setenv("LD_PRELOAD", build_path("libtryagain.so", 0), 1);
+    else
+        unsetenv("LD_PRELOAD");
+    for(const char *const *e = env; e && *e; e++)
+        putenv((char *)*e);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+/* Feeds stdin and drains stdout and stderr together, so no pipe ever fills up and blocks. */
+static void pump(int in_fd, const char *stdin_data, size_t stdin_len, int out_fd, int err_fd,
+                 struct sink *out, struct sink *err, long deadline)
+{
+    size_t fed = 0;
+    if(in_fd >= 0 && stdin_len == 0) {
+        close(in_fd);
+        in_fd = -1;
+    }
+    while(out_fd >= 0 || err_fd >= 0) {
+        struct pollfd fds[3] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}, {in_fd, POLLOUT, 0}};
+        long left = deadline - now_ms();
+        if(left <= 0)
+            break;
+        if(poll(fds, 3, (int)left) < 0 && errno != EINTR)
+            break;
+        char buffer[65536];
+        for(int i = 0; i < 2; i++) {
+            int *fd = i == 0 ? &out_fd : &err_fd;
+            if(*fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t got = read(*fd, buffer, sizeof(buffer));
+            if(got > 0) {
+                sink_append(i == 0 ? out : err, buffer, (size_t)got);
+            }
+            else {
+                close(*fd);
+                *fd = -1;
+            }
+        }
+        if(in_fd >= 0 && (fds[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t wrote = write(in_fd, stdin_data + fed, stdin_len - fed);
+            if(wrote > 0)
+                fed += (size_t)wrote;
+            if(wrote <= 0 || fed == stdin_len) {
+                close(in_fd);
+                in_fd = -1;
+            }
+        }
+    }
+    if(in_fd >= 0)
+        close(in_fd);
+    if(out_fd >= 0)
+        close(out_fd);
+    if(err_fd >= 0)
+        close(err_fd);
+}
+
+void run_program(struct run_result *result, const char *const *argv, const char *const *env,
+                 const char *stdin_data, size_t stdin_len, bool preload)
+{
+    memset(result, 0, sizeof(*result));
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    assert_int_equal(pipe(in_pipe), 0);
+    assert_int_equal(pipe(out_pipe), 0);
+    assert_int_equal(pipe(err_pipe), 0);
+    signal(SIGPIPE, SIG_IGN);
+    long started = now_ms();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if(pid == 0) {
+        close(in_pipe[1]);
+        close(out_pipe[0]);
+        close(err_pipe[0]);
+        int null_fd = open("/dev/null", O_RDONLY);
+        child_exec(argv, env, preload, stdin_data ? in_pipe[0] : null_fd, out_pipe[1],
+                   err_pipe[1]);
+    }
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    struct sink out = {0}, err = {0};
+    sink_append(&out, "", 0);
+    sink_append(&err, "", 0);
+    pump(stdin_data ? in_pipe[1] : -1, stdin_data, stdin_len, out_pipe[0], err_pipe[0], &out,
+         &err, started + 60000);
+    if(!stdin_data)
+        close(in_pipe[1]);
+    int status = 0;
+    if(waitpid(pid, &status, WNOHANG) == 0) {
+        /* Output closed but the process lingers, or the 60 s limit passed: give it a moment. */
+        long give_up = now_ms() + (now_ms() < started + 60000 ? 60000 : 0);
+        while(waitpid(pid, &status, WNOHANG) == 0 && now_ms() < give_up)
+            usleep(10000);
+        if(waitpid(pid, &status, WNOHANG) == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+        }
+    }
+    result->elapsed_ms = now_ms() - started;
+    result->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result->term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    result->out = out.data;
+    result->out_len = out.length;
+    result->err = err.data;
+    result->err_len = err.length;
+}
+
+void run_result_free(struct run_result *result)
+{
+    free(result->out);
+    free(result->err);
+    memset(result, 0, sizeof(*result));
+}
+
+int count_occurrences(const char *haystack, size_t length, const char *needle)
+{
+    size_t needle_length = strlen(needle);
+    int count = 0;
+    for(size_t i = 0; needle_length && i + needle_length <= length;) {
+        if(!memcmp(haystack + i, needle, needle_length)) {
+            count++;
+            i += needle_length;
+        }
+        else {
+            i++;
+        }
+    }
+    return count;
+}
+
+unsigned char pattern_byte(size_t i)
+{
+    return (unsigned char)((i * 31 + 7) % 251);
+}

@@ -1,0 +1,62 @@
+/* Integration test helpers: a scripted HTTP server on 127.0.0.1 and real programs run under
+   LD_PRELOAD, with what a user would observe collected (exit status, output bytes, time). */
+#ifndef TRYAGAIN_HARNESS_H
+#define TRYAGAIN_HARNESS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+struct server {
+    pid_t pid;
+    int port;
+    char dir[256];      /* a fresh temporary directory, removed by server_stop */
+    char log_path[300]; /* one JSON line per request received */
+};
+
+/* Starts tests/integration/scripted_server.py with script (its format is documented there). */
+void server_start(struct server *server, const char *script);
+void server_stop(struct server *server);
+/* How many requests reached path. */
+int server_requests(const struct server *server, const char *path);
+/* Method, body length and body sha256 of the n-th request (1-based) to path; false if none. */
+bool server_request(const struct server *server, const char *path, int n, char method[16],
+                    long *body_len, char sha256[65]);
+/* "http://127.0.0.1:PORT/path" in a buffer that lives until the next call of the same slot
+   (0..7), so a test can hold a few URLs at once. */
+const char *server_url(const struct server *server, const char *path, int slot);
+
+struct run_result {
+    int exit_status;  /* -1 when killed by a signal */
+    int term_signal;  /* 0 unless killed */
+    char *out;        /* NUL-terminated as a convenience; out_len is the real length */
+    size_t out_len;
+    char *err;
+    size_t err_len;
+    long elapsed_ms;
+};
+
+/* Runs argv[0] (a path) with argv, the current environment plus env ("NAME=value", NULL
+   terminated; may be NULL), and LD_PRELOAD set to the library when preload is true. stdin is
+   stdin_data, or /dev/null when NULL. Waits at most 60 s. */
+void run_program(struct run_result *result, const char *const *argv, const char *const *env,
+                 const char *stdin_data, size_t stdin_len, bool preload);
+void run_result_free(struct run_result *result);
+
+/* Absolute path of a file in the build tree ($TRYAGAIN_BUILD, set by make), e.g.
+   build_path("libtryagain.so"). A static buffer per slot (0..7). */
+const char *build_path(const char *relative, int slot);
+/* Absolute path of a file in the source tree, e.g. source_path("tests/integration/x.py"). */
+const char *source_path(const char *relative, int slot);
+
+/* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */
+int count_occurrences(const char *haystack, size_t length, const char *needle);
+/* The test body byte i of scripted_server.py's size=N bodies. */
+unsigned char pattern_byte(size_t i);
+
+#endif
