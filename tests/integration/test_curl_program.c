@@ -1,0 +1,242 @@
+/* A small libcurl program (tests/programs/fetch.c), built against both Debian flavours of
+   libcurl, under the library: callbacks, uploads, handles, threads and signals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define ENV(...) ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+
+static struct server server;
+static struct run_result run;
+static char upload_path[64];
+
+static int stop_everything(void **state)
+{
+    (void)state;
+    server_stop(&server);
+    run_result_free(&run);
+    if(upload_path[0])
+        unlink(upload_path);
+    upload_path[0] = '\0';
+    return 0;
+}
+
+static const char *fetch(void)
+{
+    return build_path("tests/programs/fetch", 1);
+}
+
+static const char *url(const char *path)
+{
+    return server_url(&server, path, 0);
+}
+
+static void assert_output(const char *expected)
+{
+    if(run.out_len != strlen(expected) || memcmp(run.out, expected, run.out_len)) {
+        fprintf(stderr, "expected output [%s]\ngot [%.*s]\nstderr: %s\n", expected,
+                (int)run.out_len, run.out, run.err);
+        fail();
+    }
+}
+
+static const char *make_upload_file(size_t size)
+{
+    snprintf(upload_path, sizeof(upload_path), "/tmp/tryagain-upload-XXXXXX");
+    int fd = mkstemp(upload_path);
+    assert_true(fd >= 0);
+    for(size_t i = 0; i < size; i++) {
+        unsigned char byte = pattern_byte(i);
+        assert_int_equal(write(fd, &byte, 1), 1);
+    }
+    close(fd);
+    return upload_path;
+}
+
+static void assert_same_body_every_attempt(const char *path, int attempts, long length)
+{
+    char first[65], other[65];
+    long first_length = -1, other_length = -1;
+    assert_int_equal(server_requests(&server, path), attempts);
+    assert_true(server_request(&server, path, 1, NULL, &first_length, first));
+    assert_int_equal(first_length, length);
+    for(int n = 2; n <= attempts; n++) {
+        assert_true(server_request(&server, path, n, NULL, &other_length, other));
+        assert_int_equal(other_length, length);
+        assert_string_equal(first, other);
+    }
+}
+
+static void test_openssl_flavour_retries(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=0 | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), url("/a")), ENV(), NULL, 0, true);
+    assert_int_equal(run.exit_status, 0);
+    assert_output("ok");
+    assert_int_equal(server_requests(&server, "/a"), 2);
+}
+
+static void test_gnutls_flavour_retries(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=0 | 503 | 200 body=ok\n");
+    run_program(&run, ARGV(build_path("tests/programs/fetch-gnutls", 1), url("/a")), ENV(), NULL,
+                0, true);
+    assert_int_equal(run.exit_status, 0);
+    assert_output("ok");
+    assert_int_equal(server_requests(&server, "/a"), 3);
+}
+
+static void test_read_callback_upload_rewound_through_seek_callback(void **state)
+{
+    (void)state;
+    server_start(&server, "/put: 500 | 503 | 200 body=stored\n");
+    run_program(&run, ARGV(fetch(), "--upload", make_upload_file(100000), url("/put")), ENV(), NULL,
+                0, true);
+    assert_output("stored");
+    assert_same_body_every_attempt("/put", 3, 100000);
+}
+
+static void test_upload_without_seek_callback_is_not_retried(void **state)
+{
+    (void)state;
+    server_start(&server, "/put: 500 body=failed | 200 body=stored\n");
+    run_program(&run, ARGV(fetch(), "--upload-noseek", make_upload_file(1000), url("/put")), ENV(),
+                NULL, 0, true);
+    assert_output("failed");
+    assert_int_equal(server_requests(&server, "/put"), 1);
+    assert_non_null(strstr(run.err, "cannot be rewound"));
+}
+
+static void test_default_file_reader_upload_rewound(void **state)
+{
+    (void)state;
+    server_start(&server, "/put: 503 | 200 body=stored\n");
+    run_program(&run, ARGV(fetch(), "--upload-default", make_upload_file(70000), url("/put")),
+                ENV(), NULL, 0, true);
+    assert_output("stored");
+    assert_same_body_every_attempt("/put", 2, 70000);
+}
+
+static void test_copied_post_fields_resent(void **state)
+{
+    (void)state;
+    server_start(&server, "/post: 503 | 429 ra=0 | 201 body=made\n");
+    run_program(&run, ARGV(fetch(), "--copy-post", "{\"prompt\":\"hello\"}", url("/post")), ENV(),
+                NULL, 0, true);
+    assert_output("made");
+    assert_same_body_every_attempt("/post", 3, 18);
+}
+
+static void test_curlopt_header_shows_one_response(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 body=down | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")), ENV(), NULL, 0,
+                true);
+    assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 "), 1);
+    assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 200"), 1);
+    assert_int_equal(count_occurrences(run.out, run.out_len, "down"), 0);
+    assert_true(!memcmp(run.out + run.out_len - 4, "\r\nok", 4));
+    /* The header callback saw the final response only, once. */
+    assert_int_equal(count_occurrences(run.err, run.err_len, "header: HTTP/1.1"), 1);
+    assert_int_equal(count_occurrences(run.err, run.err_len, "header: HTTP/1.1 200"), 1);
+}
+
+static void test_sixteen_threads_at_once(void **state)
+{
+    (void)state;
+    char script[4096] = "";
+    for(int i = 0; i < 16; i++) {
+        char line[128];
+        snprintf(line, sizeof(line), "/thread%d: 429 ra=0 | 503 | 200 body=ok%d\n", i, i);
+        strcat(script, line);
+    }
+    server_start(&server, script);
+    run_program(&run, ARGV(fetch(), "--threads", "16", url("/thread{i}")), ENV(), NULL, 0, true);
+    assert_int_equal(run.exit_status, 0);
+    for(int i = 0; i < 16; i++) {
+        char expected[64], path[32];
+        snprintf(expected, sizeof(expected), "%d rc=0 status=200 body=ok%d\n", i, i);
+        snprintf(path, sizeof(path), "/thread%d", i);
+        assert_non_null(strstr(run.out, expected));
+        assert_int_equal(server_requests(&server, path), 3);
+    }
+}
+
+static void test_duplicated_handle_retries_on_its_own(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=0 | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--dup", url("/a")), ENV(), NULL, 0, true);
+    assert_output("ok");
+    assert_int_equal(server_requests(&server, "/a"), 2);
+}
+
+static void test_reset_handle_forgets_earlier_options(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--reset", url("/a")), ENV(), NULL, 0, true);
+    assert_output("ok");
+    char method[16];
+    assert_true(server_request(&server, "/a", 2, method, NULL, NULL));
+    assert_string_equal(method, "GET"); /* the POSTFIELDS set before the reset are gone */
+    assert_int_equal(server_requests(&server, "/a"), 2);
+}
+
+static void test_short_write_still_aborts(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--short-write", url("/a")), ENV(), NULL, 0, true);
+    assert_int_equal(run.exit_status, 23); /* CURLE_WRITE_ERROR, as without the library */
+    assert_int_equal(server_requests(&server, "/a"), 2);
+}
+
+static void test_curlopt_private_stays_the_programs(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--check-private", url("/a")), ENV(), NULL, 0, true);
+    assert_non_null(strstr(run.err, "CURLOPT_PRIVATE kept"));
+}
+
+static void test_signal_during_wait_ends_retries(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=5 body=busy | 200 body=ok\n");
+    run_program(&run, ARGV(fetch(), "--alarm", "1", url("/a")), ENV(), NULL, 0, true);
+    assert_int_equal(run.exit_status, 0);
+    assert_output("busy");
+    assert_non_null(strstr(run.err, "status=429"));
+    assert_non_null(strstr(run.err, "a signal interrupted the wait"));
+    assert_int_equal(server_requests(&server, "/a"), 1);
+    assert_true(run.elapsed_ms < 3000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_teardown(name, stop_everything)
+        T(test_openssl_flavour_retries),
+        T(test_gnutls_flavour_retries),
+        T(test_read_callback_upload_rewound_through_seek_callback),
+        T(test_upload_without_seek_callback_is_not_retried),
+        T(test_default_file_reader_upload_rewound),
+        T(test_copied_post_fields_resent),
+        T(test_curlopt_header_shows_one_response),
+        T(test_sixteen_threads_at_once),
+        T(test_duplicated_handle_retries_on_its_own),
+        T(test_reset_handle_forgets_earlier_options),
+        T(test_short_write_still_aborts),
+        T(test_curlopt_private_stays_the_programs),
+        T(test_signal_during_wait_ends_retries),
+    };
+    return cmocka_run_group_tests_name("libcurl programs under tryagain", tests, NULL, NULL);
+}
