@@ -220,6 +220,17 @@ static void test_signal_during_wait_ends_retries(void **state)
     assert_true(run.elapsed_ms < 3000);
 }
 
+static void test_pycurl_loading_libcurl_late(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=0 | 503 | 200 body=from-pycurl\n");
+    run_program(&run, ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1),
+                           url("/a")), ENV(), NULL, 0, true);
+    assert_int_equal(run.exit_status, 0);
+    assert_output("200 from-pycurl");
+    assert_int_equal(server_requests(&server, "/a"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,6 +248,7 @@ int main(void)
         T(test_short_write_still_aborts),
         T(test_curlopt_private_stays_the_programs),
         T(test_signal_during_wait_ends_retries),
+        T(test_pycurl_loading_libcurl_late),
     };
     return cmocka_run_group_tests_name("libcurl programs under tryagain", tests, NULL, NULL);
 }
