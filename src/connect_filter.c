@@ -132,6 +132,16 @@ static bool rule_matches_inet(const struct connect_rule *rule, int family, const
     return false;
 }
 
+/* A dual-stack socket (Java, and any program that turns IPV6_V6ONLY off) reaches an IPv4
+   peer through a mapped address, ::ffff:127.0.0.1: that is the IPv4 destination for rules. */
+static bool rule_matches_inet6(const struct connect_rule *rule, const struct sockaddr_in6 *v6)
+{
+    uint16_t port = ntohs(v6->sin6_port);
+    if(IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr))
+        return rule_matches_inet(rule, AF_INET, v6->sin6_addr.s6_addr + 12, port);
+    return rule_matches_inet(rule, AF_INET6, v6->sin6_addr.s6_addr, port);
+}
+
 bool connect_filter_match(const struct connect_filter *filter, const struct sockaddr *address,
                           socklen_t length)
 {
@@ -148,7 +158,7 @@ bool connect_filter_match(const struct connect_filter *filter, const struct sock
         else if(address->sa_family == AF_INET6 &&
                 length >= (socklen_t)sizeof(struct sockaddr_in6)) {
             const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
-            if(rule_matches_inet(rule, AF_INET6, v6->sin6_addr.s6_addr, ntohs(v6->sin6_port)))
+            if(rule_matches_inet6(rule, v6))
                 return true;
         }
         else if(address->sa_family == AF_UNIX && rule->kind == RULE_UNIX_PATH) {

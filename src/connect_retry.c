@@ -112,6 +112,24 @@ struct retry_plan connect_retry_plan(const struct tryagain_config *config, int a
     return plan;
 }
 
+bool connect_binding_needs_restoring(const struct sockaddr *local, socklen_t length,
+                                     bool bind_address_no_port)
+{
+    if(bind_address_no_port || !address_has_family(local, length))
+        return false;
+    /* A wildcard address after a failure means the program never bound one: what remains is
+       the ephemeral port connect() itself picked, which the program never saw. */
+    if(local->sa_family == AF_INET && length >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)local;
+        return v4->sin_port != 0 && v4->sin_addr.s_addr != htonl(INADDR_ANY);
+    }
+    if(local->sa_family == AF_INET6 && length >= (socklen_t)sizeof(struct sockaddr_in6)) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)local;
+        return v6->sin6_port != 0 && !IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
+    }
+    return false;
+}
+
 static void describe_inet(const struct sockaddr *address, char *buffer, size_t size)
 {
     char host[INET6_ADDRSTRLEN] = "?";

@@ -39,6 +39,14 @@ bool connect_call_eligible(const struct tryagain_config *config, const struct co
 struct retry_plan connect_retry_plan(const struct tryagain_config *config, int attempt,
                                      long elapsed_ms, long previous_wait_ms, uint64_t random);
 
+/* Linux gives back the port of a TCP socket whose connect() failed unless the program bound that
+   port by number: a program that bound an address with port 0 and read the port it got would
+   see another one after a retry. True when local (getsockname after the failure) is such a
+   binding, which the hook then binds again before each retry: a specific address with a
+   port, and no IP_BIND_ADDRESS_NO_PORT (which asks for the port to be chosen at connect). */
+bool connect_binding_needs_restoring(const struct sockaddr *local, socklen_t length,
+                                     bool bind_address_no_port);
+
 /* "127.0.0.1:5432", "[::1]:80", "/run/app.sock", "@abstract" for the log. Always terminated;
    returns buffer. */
 const char *connect_describe_target(const struct sockaddr *address, socklen_t length,

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 
@@ -41,6 +42,8 @@ struct connect_retry {
     long previous_wait_ms;
     long long started_ms;
     long long waited_ms;
+    struct sockaddr_storage local; /* the program's binding, when it must be restored */
+    socklen_t local_length;        /* 0: nothing to restore */
 };
 
 static bool descriptor_is_blocking(int fd, bool *blocking)
@@ -92,6 +95,31 @@ static void log_attempt(const struct connect_retry *retry, const struct retry_pl
     runtime_log(&event);
 }
 
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+static void note_local_binding(struct connect_retry *retry)
+{
+    socklen_t length = sizeof(retry->local);
+    if(getsockname(retry->fd, (struct sockaddr *)&retry->local, &length) != 0)
+        return;
+    int no_port = 0;
+    socklen_t option_length = sizeof(no_port);
+    if(retry->local.ss_family == AF_INET || retry->local.ss_family == AF_INET6)
+        getsockopt(retry->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &no_port, &option_length);
+    if(connect_binding_needs_restoring((struct sockaddr *)&retry->local, length, no_port != 0))
+        retry->local_length = length;
+}
+
+/* Binding again fails harmlessly (EINVAL) when the socket kept its port, and cannot be helped
+   (EADDRINUSE) when another socket took the port meanwhile: then the retry goes ahead anyway. */
+static void restore_local_binding(const struct connect_retry *retry)
+{
+    if(retry->local_length)
+        bind(retry->fd, (const struct sockaddr *)&retry->local, retry->local_length);
+}
+
 /* One more attempt after a wait. False when the wait was interrupted (plan then says so). */
 static bool wait_and_attempt(struct connect_retry *retry, struct retry_plan *plan, int *result)
 {
@@ -99,6 +127,7 @@ static bool wait_and_attempt(struct connect_retry *retry, struct retry_plan *pla
     inside_library = 0;
     bool slept = clock_sleep_ms(plan->wait_ms);
     if(slept) {
+        restore_local_binding(retry);
         *result = real_connect(retry->fd, retry->address, retry->length);
         retry->error = *result == 0 ? 0 : errno;
     }
@@ -153,10 +182,16 @@ __attribute__((noinline, cold)) static int retry_failed_connect(int fd,
         return -1;
     }
     struct connect_retry retry = {
-        .config = config, .fd = fd, .address = address, .length = length,
-        .attempt = 1, .error = error, .started_ms = clock_now_ms(),
+        .config = config,
+        .fd = fd,
+        .address = address,
+        .length = length,
+        .attempt = 1,
+        .error = error,
+        .started_ms = clock_now_ms(),
     };
     connect_describe_target(address, length, retry.target, sizeof(retry.target));
+    note_local_binding(&retry);
     int result = run_retries(&retry, connect_kind_of_family(address->sa_family));
     runtime_count_call(STATS_CONNECT, retry.attempt, result == 0, is_give_up(retry.reason),
                        retry.waited_ms);
