@@ -172,6 +172,7 @@ static size_t answer(struct gate *gate, enum delivery result, size_t length)
     if(result == PAUSED)
         return GATE_PAUSE;
     gate->program_refused = true;
+    gate->release_header_sent_to_body = false; /* the transfer ends: nothing is resumed */
     return 0;
 }
 
@@ -217,9 +218,13 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
 
 size_t gate_header(struct gate *gate, char *data, size_t length)
 {
-    bool body_part_done = false;
+    /* A line passed straight on keeps its CURLOPT_HEADER half-done mark in the gate too: after
+       a pause libcurl hands the same line over again, and its body half must not repeat. The
+       mark is free for it, as nothing held is pending. */
     if(gate->mode == GATE_PASS)
-        return answer(gate, deliver_header(gate, data, length, &body_part_done), length);
+        return answer(gate,
+                      deliver_header(gate, data, length, &gate->release_header_sent_to_body),
+                      length);
     gate->header_bytes += length;
     note_header_line(gate, data, length);
     if(gate->mode == GATE_HOLD) {
@@ -230,9 +235,11 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
             return answer(gate, result, length);
     }
     /* Streaming: trailers, or lines after a hold overflowed. Held data goes first. */
-    enum delivery result = release_held(gate);
+    enum delivery result = DELIVERED;
+    if(gate->release_cursor < gate->held_length)
+        result = release_held(gate);
     if(result == DELIVERED)
-        result = deliver_header(gate, data, length, &body_part_done);
+        result = deliver_header(gate, data, length, &gate->release_header_sent_to_body);
     return answer(gate, result, length);
 }
 
@@ -266,6 +273,13 @@ size_t gate_body(struct gate *gate, char *data, size_t length)
 
 bool gate_release(struct gate *gate)
 {
+    if(gate->program_refused) {
+        /* A callback of the program said stop (libcurl aborted the transfer): it gets nothing
+           more, not even the rest of what was held. */
+        gate->mode = GATE_PASS;
+        forget_held(gate);
+        return false;
+    }
     if(gate->mode == GATE_HOLD && gate->held_length)
         gate->released = true;
     gate->mode = GATE_PASS;

@@ -93,6 +93,18 @@ static long days_from_civil(long year, int month, long day)
     return era * 146097 + day_of_era - 719468;
 }
 
+static bool is_leap_year(long year)
+{
+    return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+/* month: 0 for January */
+static long days_in_month(long year, int month)
+{
+    static const long days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return month == 1 && is_leap_year(year) ? 29 : days[month];
+}
+
 static bool parse_http_date(struct cursor *c, time_t *out)
 {
     const char *weekday;
@@ -137,7 +149,7 @@ static bool parse_http_date(struct cursor *c, time_t *out)
         if(!take_number(c, 4, 4, &year))
             return false;
     }
-    if(day < 1 || day > 31 || year < 1970 || year > 9999)
+    if(year < 1970 || year > 9999 || day < 1 || day > days_in_month(year, month))
         return false;
     long days = days_from_civil(year, month, day);
     *out = (time_t)(days * 86400L + hour * 3600L + minute * 60L + second);

@@ -187,8 +187,14 @@ static void child_exec(const char *const *argv, const char *const *env, bool pre
     dup2(in_fd, STDIN_FILENO);
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
-    if(preload)
-        setenv("LD_PRELOAD", build_path("libtryagain.so", 0), 1);
+    if(preload) {
+        /* A sanitizer build needs its runtime loaded ahead of the library. */
+        const char *first = getenv("TRYAGAIN_TEST_PRELOAD_FIRST");
+        char value[PATH_MAX * 2];
+        snprintf(value, sizeof(value), "%s%s%s", first ? first : "", first ? " " : "",
+                 build_path("libtryagain.so", 0));
+        setenv("LD_PRELOAD", value, 1);
+    }
     else
         unsetenv("LD_PRELOAD");
     for(const char *const *e = env; e && *e; e++)
