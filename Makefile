@@ -68,6 +68,14 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(PURE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_OBJS) -lcmocka -lm
 
+# Launcher unit tests also link the launcher's files, all but the one with main().
+LAUNCHER_TESTED_SRCS := $(filter-out src/launcher/main.c,$(LAUNCHER_SRCS))
+$(BUILD)/tests/unit/test_launcher_%: tests/unit/test_launcher_%.c $(LAUNCHER_TESTED_SRCS) \
+                                      $(wildcard src/launcher/*.h) $(PURE_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< \
+	    $(LAUNCHER_TESTED_SRCS) $(PURE_OBJS) -lcmocka -lm
+
 $(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS) tests/integration/harness.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(HARNESS) -lcmocka
@@ -87,6 +95,12 @@ $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
 
+# Statically linked tools (tryagain doctor's tests); libc.a comes with libc6-dev. No sanitizers:
+# they need the dynamic loader.
+$(BUILD)/tests/tools/static_%: tests/tools/static_%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static -o $@ $<
+
 integration: all $(ITEST_BINS) $(PROGRAMS) $(TOOLS)
 	@set -e; for t in $(ITEST_BINS); do echo "== $$t"; TRYAGAIN_BUILD=$(abspath $(BUILD)) $$t; done
 
@@ -102,3 +116,19 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/obj/*/*.d)
+
+# The command finds its library at BINDIR/../lib/tryagain/, so LIBDIR must sit next to BINDIR.
+# The library gets a directory of its own: it is preloaded by path, never linked against.
+install: all
+	@test "$(abspath $(LIBDIR))" = "$(abspath $(BINDIR)/../lib)" || \
+	    { echo "make install: tryagain looks for its library in BINDIR/../lib/tryagain;" \
+	           "LIBDIR must be $(abspath $(BINDIR)/../lib)"; exit 1; }
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/tryagain $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(LAUNCHER) $(DESTDIR)$(BINDIR)/tryagain
+	install -m 644 $(LIBRARY) $(DESTDIR)$(LIBDIR)/tryagain/libtryagain.so
+	install -m 644 docs/tryagain.1 $(DESTDIR)$(MANDIR)/man1/tryagain.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tryagain $(DESTDIR)$(LIBDIR)/tryagain/libtryagain.so \
+	    $(DESTDIR)$(MANDIR)/man1/tryagain.1
+	rmdir $(DESTDIR)$(LIBDIR)/tryagain 2>/dev/null || true

@@ -52,8 +52,11 @@ const char *env_setting_value(const struct env_setting *setting);
 /* The setting for one variable, or NULL when no flag set it. */
 const struct env_setting *launch_plan_find(const struct launch_plan *plan, const char *name);
 
+enum duration_result { DURATION_OK, DURATION_MALFORMED, DURATION_TOO_LONG };
+
 /* "250ms", "2s", "1.5s", "1m", "1h", or a bare number of seconds ("3", "0.5"), into
-   milliseconds. False on anything else, a fraction of a millisecond, or more than a day. */
-bool duration_parse_ms(const char *text, long *out_ms);
+   milliseconds. Malformed: anything else, or a fraction of a millisecond. Too long: more than
+   the library's limit of a day. *out_ms is set only when OK. */
+enum duration_result duration_parse_ms(const char *text, long *out_ms);
 
 #endif
