@@ -441,7 +441,9 @@ static void test_json_log_and_stats_are_parseable(void **state)
     assert_int_equal(json_number(lines.stats, lines.stats_len, "retries"), 1);
     assert_int_equal(json_number(lines.stats, lines.stats_len, "recovered"), 1);
     assert_int_equal(json_number(lines.stats, lines.stats_len, "given_up"), 0);
-    assert_int_equal(json_number(lines.stats, lines.stats_len, "waited_ms"), 50);
+    /* Measured, so a busy machine may add a little; never less than the planned wait. */
+    long waited_ms = json_number(lines.stats, lines.stats_len, "waited_ms");
+    assert_true(waited_ms >= 50 && waited_ms < 1000);
 }
 
 static void test_text_stats_line(void **state)
