@@ -45,7 +45,7 @@ BINDIR  ?= $(PREFIX)/bin
 LIBDIR  ?= $(PREFIX)/lib
 MANDIR  ?= $(PREFIX)/share/man
 
-.PHONY: all check unit integration clean install uninstall demo bench
+.PHONY: all check unit integration clean install uninstall demo
 all: $(LIBRARY) $(if $(LAUNCHER_SRCS),$(LAUNCHER))
 
 $(LIBRARY): $(LIB_OBJS)
@@ -109,13 +109,13 @@ check: unit integration
 demo: all
 	scripts/demo.sh
 
-bench: all
-	scripts/bench.sh
-
 clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/obj/*/*.d)
+
+# Larger jobs (sanitizers, stress, fuzzing, benchmarks) each keep their rules in a file of its own.
+include $(sort $(wildcard mk/*.mk))
 
 # The command finds its library at BINDIR/../lib/tryagain/, so LIBDIR must sit next to BINDIR.
 # The library gets a directory of its own: it is preloaded by path, never linked against.
