@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "list.h"
+
 enum value_kind { KIND_NUMBER, KIND_BOOL, KIND_JITTER, KIND_STATUS_LIST, KIND_HOST_LIST,
                   KIND_LOG_LEVEL, KIND_PATH, KIND_LOG_FORMAT, KIND_CONNECT_KINDS,
                   KIND_CONNECT_FILTER };
@@ -111,29 +113,6 @@ static bool parse_connect_kinds(const char *text, int *out)
     return true;
 }
 
-/* Splits a comma list into trimmed items; calls each_item for each non-empty one. An empty
-   item (",," or a trailing comma) makes the list malformed. */
-static bool for_each_item(const char *text, bool (*each_item)(const char *, size_t, void *),
-                          void *ctx)
-{
-    const char *p = text;
-    for(;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        while(len && isspace((unsigned char)*p)) {
-            p++;
-            len--;
-        }
-        while(len && isspace((unsigned char)p[len - 1]))
-            len--;
-        if(!len || !each_item(p, len, ctx))
-            return false;
-        if(!comma)
-            return true;
-        p = comma + 1;
-    }
-}
-
 static void status_set_add(struct status_set *set, long status)
 {
     long bit = status - STATUS_SET_FIRST;
@@ -170,7 +149,9 @@ bool status_set_parse(const char *text, struct status_set *out)
 {
     struct status_set parsed;
     memset(&parsed, 0, sizeof(parsed));
-    if(!for_each_item(text, add_status_item, &parsed))
+    if(!*text)
+        return false; /* retrying no status at all is TRYAGAIN_MAX_ATTEMPTS=1's job */
+    if(!list_for_each_item(text, add_status_item, &parsed))
         return false;
     *out = parsed;
     return true;
@@ -206,7 +187,7 @@ bool host_patterns_parse(const char *text, struct host_patterns *out)
 {
     struct host_patterns parsed;
     memset(&parsed, 0, sizeof(parsed));
-    if(*text && !for_each_item(text, add_host_item, &parsed))
+    if(!list_for_each_item(text, add_host_item, &parsed))
         return false;
     *out = parsed;
     return true;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "list.h"
+
 static bool parse_port(const char *text, size_t len, uint16_t *out)
 {
     if(len == 0 || len > 5)
@@ -83,30 +85,20 @@ static bool parse_rule(const char *item, size_t len, struct connect_rule *rule)
     return parse_host(item, host_len, false, rule);
 }
 
+static bool add_rule(const char *item, size_t length, void *ctx)
+{
+    struct connect_filter *filter = ctx;
+    if(filter->count == CONNECT_FILTER_MAX)
+        return false;
+    return parse_rule(item, length, &filter->rule[filter->count++]);
+}
+
 bool connect_filter_parse(const char *text, struct connect_filter *out)
 {
     struct connect_filter parsed;
     memset(&parsed, 0, sizeof(parsed));
-    const char *p = text;
-    while(*p) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        while(len && isspace((unsigned char)*p)) {
-            p++;
-            len--;
-        }
-        while(len && isspace((unsigned char)p[len - 1]))
-            len--;
-        if(len == 0 || parsed.count == CONNECT_FILTER_MAX)
-            return false;
-        if(!parse_rule(p, len, &parsed.rule[parsed.count++]))
-            return false;
-        if(!comma)
-            break;
-        p = comma + 1;
-        if(!*p)
-            return false; /* trailing comma */
-    }
+    if(!list_for_each_item(text, add_rule, &parsed))
+        return false;
     *out = parsed;
     return true;
 }

@@ -98,18 +98,8 @@ bool connect_call_eligible(const struct tryagain_config *config, const struct co
 struct retry_plan connect_retry_plan(const struct tryagain_config *config, int attempt,
                                      long elapsed_ms, long previous_wait_ms, uint64_t random)
 {
-    struct retry_plan plan = {false, PLAN_RETRY, 0, WAIT_BACKOFF};
-    if(attempt >= config->max_attempts) {
-        plan.reason = PLAN_EXHAUSTED;
-        return plan;
-    }
-    plan.wait_ms = policy_backoff_ms(config, attempt - 1, previous_wait_ms, random);
-    if(config->deadline_ms > 0 && elapsed_ms + plan.wait_ms > config->deadline_ms) {
-        plan.reason = PLAN_DEADLINE;
-        return plan;
-    }
-    plan.retry = true;
-    return plan;
+    /* A connect() failure carries no Retry-After: the plain backoff of every other failure. */
+    return policy_plan_backoff(config, attempt, elapsed_ms, previous_wait_ms, random);
 }
 
 bool connect_binding_needs_restoring(const struct sockaddr *local, socklen_t length,

@@ -119,6 +119,30 @@ static long retry_after_wait(const struct tryagain_config *config, long retry_af
     return retry_after_ms + (long)uniform_upto(random, (uint64_t)(retry_after_ms / 10));
 }
 
+/* The last word on a wait: no retry starts whose wait would end past the deadline. */
+static struct retry_plan within_deadline(const struct tryagain_config *config,
+                                         struct retry_plan plan, long elapsed_ms)
+{
+    if(config->deadline_ms > 0 && elapsed_ms + plan.wait_ms > config->deadline_ms) {
+        plan.reason = PLAN_DEADLINE;
+        return plan;
+    }
+    plan.retry = true;
+    return plan;
+}
+
+struct retry_plan policy_plan_backoff(const struct tryagain_config *config, int attempt,
+                                      long elapsed_ms, long previous_wait_ms, uint64_t random)
+{
+    struct retry_plan plan = {false, PLAN_RETRY, 0, WAIT_BACKOFF};
+    if(attempt >= config->max_attempts) {
+        plan.reason = PLAN_EXHAUSTED;
+        return plan;
+    }
+    plan.wait_ms = policy_backoff_ms(config, attempt - 1, previous_wait_ms, random);
+    return within_deadline(config, plan, elapsed_ms);
+}
+
 struct retry_plan policy_plan(const struct tryagain_config *config,
                               const struct attempt_result *result, int attempt, long elapsed_ms,
                               long previous_wait_ms, uint64_t random)
@@ -136,25 +160,16 @@ struct retry_plan policy_plan(const struct tryagain_config *config,
     }
     bool server_named_wait = result->retry_after_ms >= 0 &&
                              (result->http_status == 429 || result->http_status == 503);
-    if(server_named_wait) {
-        if(result->retry_after_ms > config->max_retry_after_ms) {
-            plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
-            plan.wait_ms = result->retry_after_ms;
-            plan.wait_reason = WAIT_RETRY_AFTER;
-            return plan;
-        }
-        plan.wait_ms = retry_after_wait(config, result->retry_after_ms, random);
-        plan.wait_reason = WAIT_RETRY_AFTER;
-    }
-    else {
-        plan.wait_ms = policy_backoff_ms(config, attempt - 1, previous_wait_ms, random);
-    }
-    if(config->deadline_ms > 0 && elapsed_ms + plan.wait_ms > config->deadline_ms) {
-        plan.reason = PLAN_DEADLINE;
+    if(!server_named_wait)
+        return policy_plan_backoff(config, attempt, elapsed_ms, previous_wait_ms, random);
+    plan.wait_reason = WAIT_RETRY_AFTER;
+    if(result->retry_after_ms > config->max_retry_after_ms) {
+        plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
+        plan.wait_ms = result->retry_after_ms;
         return plan;
     }
-    plan.retry = true;
-    return plan;
+    plan.wait_ms = retry_after_wait(config, result->retry_after_ms, random);
+    return within_deadline(config, plan, elapsed_ms);
 }
 
 const char *policy_reason_text(enum plan_reason reason)

@@ -57,6 +57,11 @@ struct retry_plan policy_plan(const struct tryagain_config *config,
                               const struct attempt_result *result, int attempt, long elapsed_ms,
                               long previous_wait_ms, uint64_t random);
 
+/* The plan after attempt number attempt of something worth repeating failed, when no server
+   named a wait: back off, unless the attempts or the deadline are used up. */
+struct retry_plan policy_plan_backoff(const struct tryagain_config *config, int attempt,
+                                      long elapsed_ms, long previous_wait_ms, uint64_t random);
+
 /* Method names for idempotency: RFC 9110 9.2.2. */
 bool policy_method_idempotent(const char *method);
 

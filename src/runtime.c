@@ -116,6 +116,8 @@ static atomic_llong stat_waited_ms;
 void runtime_count_call(enum stats_call call, int attempts, bool recovered, bool gave_up,
                         long long waited_ms)
 {
+    if(!config.stats)
+        return; /* no shared counters to bounce between cores when nobody reads them */
     atomic_fetch_add(call == STATS_TRANSFER ? &stat_transfers : &stat_connects, 1);
     atomic_fetch_add(&stat_attempts, attempts);
     atomic_fetch_add(&stat_retries, attempts - 1);
