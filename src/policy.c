@@ -193,7 +193,7 @@ const char *policy_reason_text(enum plan_reason reason)
     case PLAN_DEADLINE:
         return "giving up: the wait would pass TRYAGAIN_DEADLINE_MS";
     case PLAN_NOT_REWINDABLE:
-        return "not retried: the upload cannot be rewound (no CURLOPT_SEEKFUNCTION)";
+        return "not retried: the upload cannot be rewound to its start";
     case PLAN_INTERRUPTED:
         return "giving up: a signal interrupted the wait";
     }
