@@ -208,8 +208,21 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
         }
         while(value_length && isspace((unsigned char)value[value_length - 1]))
             value_length--;
-        if(value_length >= sizeof(gate->retry_after))
-            value_length = sizeof(gate->retry_after) - 1;
+        if(value_length >= sizeof(gate->retry_after)) {
+            /* Too long to keep whole. Only delta-seconds can be valid at this length, and its
+               first digits already say how huge it is. Anything else must stay unparseable,
+               not be cut down to a prefix that parses ("1", spaces, then junk). */
+            bool all_digits = true;
+            for(size_t i = 0; i < value_length && all_digits; i++)
+                all_digits = isdigit((unsigned char)value[i]) != 0;
+            if(all_digits) {
+                value_length = sizeof(gate->retry_after) - 1;
+            }
+            else {
+                value = "-";
+                value_length = 1;
+            }
+        }
         memcpy(gate->retry_after, value, value_length);
         gate->retry_after[value_length] = '\0';
         gate->retry_after_length = value_length;

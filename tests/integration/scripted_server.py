@@ -6,20 +6,36 @@ Prints the port it listens on as its first line of stdout, then serves until kil
 
 SCRIPT_FILE has one line per path:   /path: STEP | STEP | STEP
 The n-th request to a path gets the n-th step; the last step repeats. A step is a status
-code (or `close`: close the connection without a response; `reset`: reset it) followed by
-modifiers:
-  ra=VALUE      Retry-After: VALUE (ra=date+N / ra=date-N: an HTTP-date N seconds away)
+code (or `close`: close the connection without a response; `reset`: reset it; `garbage`: send
+the line "this is not HTTP at all" and a blank line, then close) followed by modifiers:
+  ra=VALUE      Retry-After: VALUE (ra=date+N / ra=date-N: an HTTP-date N seconds away;
+                %20 for a space, so any text can be sent)
   body=TEXT     the body (no spaces; %20 for a space)
   size=N        a body of N bytes, byte i being (i*31+7) % 251
   loc=URL       Location header
   hdr=Name:Val  any header (repeatable)
+  rawhdr=TEXT   one header line sent verbatim, colon or not (%20 for a space; repeatable)
   delay=MS      wait before answering
   fill=N        N extra filler headers
+  rawstatus=TEXT  send TEXT (%20 for a space) as the status line instead of
+                "HTTP/1.1 CODE Scripted"; the step's code still picks the default body
   chunked       send the body with chunked transfer-encoding
+  gzip          gzip the body (deterministically: no name, no time) and send
+                Content-Encoding: gzip; Content-Length is the compressed length
   cutbody       promise the whole body, send half, close
+  stallbody     promise the whole body, send half, then hold the connection open and send
+                nothing more (until the server is stopped)
+  cuthead       send the status line and the first half of the bytes of the header block
+                (usually ending inside a line), close
+  badchunk      chunked, but after the first half of the body (one chunk) the next chunk
+                size is "zz" (not hex); then close
+Headers go out in this order: Content-Type, Content-Encoding, Retry-After, Location, hdr=,
+rawhdr=, fillers, Transfer-Encoding or Content-Length. No Date header is ever sent, so two
+runs of one script give byte-identical responses.
 Every request is appended to LOG_FILE as one JSON line: path, method, n (1-based),
 body_len, body_sha256.
 """
+import gzip
 import hashlib
 import json
 import socket
@@ -53,6 +69,8 @@ def parse_step(text):
             if key == "hdr":
                 name, val = value.split(":", 1)
                 step["headers"].append((name, val))
+            elif key == "rawhdr":
+                step.setdefault("rawhdrs", []).append(value.replace("%20", " "))
             else:
                 step[key] = value
         else:
@@ -133,24 +151,41 @@ def respond(conn, step, request):
     else:
         body = step.get("body", "status %d\n" % status).replace("%20", " ").encode()
     headers = [("Content-Type", "text/plain")]
+    if "gzip" in step["flags"]:
+        body = gzip.compress(body, mtime=0)
+        headers.append(("Content-Encoding", "gzip"))
     if "ra" in step:
         headers.append(("Retry-After", retry_after_value(step["ra"])))
     if "loc" in step:
         headers.append(("Location", step["loc"]))
     headers += step["headers"]
+    lines = ["%s: %s" % h for h in headers] + step.get("rawhdrs", [])
     for i in range(int(step.get("fill", 0))):
-        headers.append(("X-Filler-%d" % i, "x" * 20))
-    chunked = "chunked" in step["flags"]
+        lines.append("X-Filler-%d: %s" % (i, "x" * 20))
+    badchunk = "badchunk" in step["flags"]
+    chunked = "chunked" in step["flags"] or badchunk
     if chunked:
-        headers.append(("Transfer-Encoding", "chunked"))
+        lines.append("Transfer-Encoding: chunked")
     else:
-        headers.append(("Content-Length", str(len(body))))
-    head = "HTTP/1.1 %d Scripted\r\n" % status
-    head += "".join("%s: %s\r\n" % h for h in headers) + "\r\n"
+        lines.append("Content-Length: %d" % len(body))
+    status_line = step.get("rawstatus", "HTTP/1.1 %d Scripted" % status).replace("%20", " ")
+    head = status_line + "\r\n" + "".join(line + "\r\n" for line in lines) + "\r\n"
     if request["method"] == "HEAD":
         body = b""
-    if "cutbody" in step["flags"]:
+    if "cuthead" in step["flags"]:
+        header_block = head[len(status_line) + 2:]
+        conn.sendall((status_line + "\r\n" + header_block[: len(header_block) // 2])
+                     .encode("latin-1"))
+        return False
+    if "cutbody" in step["flags"] or "stallbody" in step["flags"]:
         conn.sendall(head.encode("latin-1") + body[: len(body) // 2])
+        if "stallbody" in step["flags"]:
+            time.sleep(3600)
+        return False
+    if badchunk:
+        half = body[: len(body) // 2]
+        payload = (b"%x\r\n" % len(half) + half + b"\r\n") if half else b""
+        conn.sendall(head.encode("latin-1") + payload + b"zz\r\n" + body[len(half):])
         return False
     if chunked:
         payload = b""
