@@ -308,6 +308,30 @@ void run_result_free(struct run_result *result)
     memset(result, 0, sizeof(*result));
 }
 
+void assert_run_output(const struct run_result *result, const char *expected)
+{
+    if(result->out_len != strlen(expected) || memcmp(result->out, expected, result->out_len)) {
+        fprintf(stderr, "expected output [%s]\ngot [%.*s]\nstderr: %s\n", expected,
+                (int)result->out_len, result->out, result->err);
+        fail();
+    }
+}
+
+void assert_same_body_every_attempt(const struct server *server, const char *path, int attempts,
+                                    long length)
+{
+    char first[65], other[65];
+    long first_length = -1, other_length = -1;
+    assert_int_equal(server_requests(server, path), attempts);
+    assert_true(server_request(server, path, 1, NULL, &first_length, first));
+    assert_int_equal(first_length, length);
+    for(int n = 2; n <= attempts; n++) {
+        assert_true(server_request(server, path, n, NULL, &other_length, other));
+        assert_int_equal(other_length, length);
+        assert_string_equal(first, other);
+    }
+}
+
 int count_occurrences(const char *haystack, size_t length, const char *needle)
 {
     size_t needle_length = strlen(needle);

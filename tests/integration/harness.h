@@ -54,6 +54,13 @@ const char *build_path(const char *relative, int slot);
 /* Absolute path of a file in the source tree, e.g. source_path("tests/integration/x.py"). */
 const char *source_path(const char *relative, int slot);
 
+/* Fails the test, showing both and the program's stderr, unless stdout is exactly expected. */
+void assert_run_output(const struct run_result *result, const char *expected);
+/* Fails unless path got exactly attempts requests, each with the same body of length bytes:
+   an upload re-sent byte for byte. */
+void assert_same_body_every_attempt(const struct server *server, const char *path, int attempts,
+                                    long length);
+
 /* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */
 int count_occurrences(const char *haystack, size_t length, const char *needle);
 /* The test body byte i of scripted_server.py's size=N bodies. */

@@ -29,11 +29,7 @@ static const char *url(const char *path)
 
 static void assert_output(const char *expected)
 {
-    if(run.out_len != strlen(expected) || memcmp(run.out, expected, run.out_len)) {
-        fprintf(stderr, "expected output [%s]\ngot [%.*s]\nstderr: %s\n", expected,
-                (int)run.out_len, run.out, run.err);
-        fail();
-    }
+    assert_run_output(&run, expected);
 }
 
 static void test_429_with_retry_after_twice_then_200(void **state)
@@ -144,20 +140,6 @@ static void test_5mib_body_after_429_arrives_intact(void **state)
     assert_int_equal(server_requests(&server, "/big"), 2);
 }
 
-static void assert_same_body_every_attempt(const char *path, int attempts, long length)
-{
-    char first[65], other[65];
-    long first_length = -1, other_length = -1;
-    assert_int_equal(server_requests(&server, path), attempts);
-    assert_true(server_request(&server, path, 1, NULL, &first_length, first));
-    assert_int_equal(first_length, length);
-    for(int n = 2; n <= attempts; n++) {
-        assert_true(server_request(&server, path, n, NULL, &other_length, other));
-        assert_int_equal(other_length, length);
-        assert_string_equal(first, other);
-    }
-}
-
 static void test_post_body_resent_identical(void **state)
 {
     (void)state;
@@ -165,7 +147,7 @@ static void test_post_body_resent_identical(void **state)
     run_program(&run, ARGV(CURL, "-s", "-d", "name=tryagain&value=42", url("/post")), ENV(),
                 NULL, 0, true);
     assert_output("created");
-    assert_same_body_every_attempt("/post", 3, 22);
+    assert_same_body_every_attempt(&server, "/post", 3, 22);
 }
 
 static void test_put_upload_from_file_resent_identical(void **state)
@@ -184,7 +166,7 @@ static void test_put_upload_from_file_resent_identical(void **state)
     run_program(&run, ARGV(CURL, "-s", "-T", path, url("/put")), ENV(), NULL, 0, true);
     unlink(path);
     assert_output("stored");
-    assert_same_body_every_attempt("/put", 3, 64 * 4096);
+    assert_same_body_every_attempt(&server, "/put", 3, 64 * 4096);
 }
 
 static void test_mime_form_resent_identical(void **state)

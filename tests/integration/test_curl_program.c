@@ -37,11 +37,7 @@ static const char *url(const char *path)
 
 static void assert_output(const char *expected)
 {
-    if(run.out_len != strlen(expected) || memcmp(run.out, expected, run.out_len)) {
-        fprintf(stderr, "expected output [%s]\ngot [%.*s]\nstderr: %s\n", expected,
-                (int)run.out_len, run.out, run.err);
-        fail();
-    }
+    assert_run_output(&run, expected);
 }
 
 static const char *make_upload_file(size_t size)
@@ -55,20 +51,6 @@ static const char *make_upload_file(size_t size)
     }
     close(fd);
     return upload_path;
-}
-
-static void assert_same_body_every_attempt(const char *path, int attempts, long length)
-{
-    char first[65], other[65];
-    long first_length = -1, other_length = -1;
-    assert_int_equal(server_requests(&server, path), attempts);
-    assert_true(server_request(&server, path, 1, NULL, &first_length, first));
-    assert_int_equal(first_length, length);
-    for(int n = 2; n <= attempts; n++) {
-        assert_true(server_request(&server, path, n, NULL, &other_length, other));
-        assert_int_equal(other_length, length);
-        assert_string_equal(first, other);
-    }
 }
 
 static void test_openssl_flavour_retries(void **state)
@@ -99,7 +81,7 @@ static void test_read_callback_upload_rewound_through_seek_callback(void **state
     run_program(&run, ARGV(fetch(), "--upload", make_upload_file(100000), url("/put")), ENV(), NULL,
                 0, true);
     assert_output("stored");
-    assert_same_body_every_attempt("/put", 3, 100000);
+    assert_same_body_every_attempt(&server, "/put", 3, 100000);
 }
 
 static void test_upload_without_seek_callback_is_not_retried(void **state)
@@ -120,7 +102,7 @@ static void test_default_file_reader_upload_rewound(void **state)
     run_program(&run, ARGV(fetch(), "--upload-default", make_upload_file(70000), url("/put")),
                 ENV(), NULL, 0, true);
     assert_output("stored");
-    assert_same_body_every_attempt("/put", 2, 70000);
+    assert_same_body_every_attempt(&server, "/put", 2, 70000);
 }
 
 static void test_copied_post_fields_resent(void **state)
@@ -130,7 +112,7 @@ static void test_copied_post_fields_resent(void **state)
     run_program(&run, ARGV(fetch(), "--copy-post", "{\"prompt\":\"hello\"}", url("/post")), ENV(),
                 NULL, 0, true);
     assert_output("made");
-    assert_same_body_every_attempt("/post", 3, 18);
+    assert_same_body_every_attempt(&server, "/post", 3, 18);
 }
 
 static void test_curlopt_header_shows_one_response(void **state)
