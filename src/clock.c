@@ -21,19 +21,25 @@ bool clock_sleep_ms(long ms)
 }
 
 static __thread uint64_t random_state;
-static __thread pid_t random_owner;
+static __thread unsigned random_generation;
+static unsigned fork_generation = 1;
+
+void clock_after_fork_in_child(void)
+{
+    fork_generation++;
+}
 
 uint64_t clock_random(void)
 {
-    /* Reseeded after fork(), or parent and child would jitter in lockstep. */
-    pid_t pid = getpid();
-    if(random_state == 0 || random_owner != pid) {
+    /* Reseeded after fork(), or parent and child would jitter in lockstep. A counter bumped in
+       the child stands for the pid: getpid() would be a system call on every draw. */
+    if(random_generation != fork_generation) {
         struct timespec now;
         clock_gettime(CLOCK_REALTIME, &now);
         random_state = ((uint64_t)now.tv_nsec << 20) ^ (uint64_t)now.tv_sec ^
-                       ((uint64_t)pid << 40) ^ (uint64_t)(uintptr_t)&random_state;
+                       ((uint64_t)getpid() << 40) ^ (uint64_t)(uintptr_t)&random_state;
         random_state |= 1;
-        random_owner = pid;
+        random_generation = fork_generation;
     }
     /* xorshift64* */
     random_state ^= random_state >> 12;

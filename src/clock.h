@@ -11,5 +11,7 @@ long long clock_now_ms(void);
 bool clock_sleep_ms(long ms);
 /* Uniform 64-bit values, per thread, seeded from time, pid and thread. Not for secrets. */
 uint64_t clock_random(void);
+/* For pthread_atfork's child handler: the child draws from a fresh seed. */
+void clock_after_fork_in_child(void);
 
 #endif

@@ -186,6 +186,9 @@ static enum delivery start_streaming(struct gate *gate)
 
 static void note_header_line(struct gate *gate, const char *data, size_t length)
 {
+    /* Most lines are neither: one look at the first byte sends them on their way. */
+    if(length == 0 || (data[0] != 'H' && data[0] != 'r' && data[0] != 'R'))
+        return;
     if(length >= 5 && !memcmp(data, "HTTP/", 5)) {
         /* A new response begins (1xx, a redirect, a proxy's CONNECT reply, the final one). */
         const char *space = memchr(data, ' ', length);
@@ -216,7 +219,14 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
             for(size_t i = 0; i < value_length && all_digits; i++)
                 all_digits = isdigit((unsigned char)value[i]) != 0;
             if(all_digits) {
-                value_length = sizeof(gate->retry_after) - 1;
+                /* Leading zeros first, or "000...0001" would be kept as a zero wait. What is
+                   left past the room is at least 10^127 seconds: saturated either way. */
+                while(value_length > 1 && *value == '0') {
+                    value++;
+                    value_length--;
+                }
+                if(value_length >= sizeof(gate->retry_after))
+                    value_length = sizeof(gate->retry_after) - 1;
             }
             else {
                 value = "-";
@@ -241,6 +251,8 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
     gate->header_bytes += length;
     note_header_line(gate, data, length);
     if(gate->mode == GATE_HOLD) {
+        if(!gate->sinks.header && !gate->sinks.include_headers)
+            return length; /* nobody will be shown it: noting status and Retry-After is enough */
         if(hold_record(gate, RECORD_HEADER, data, length))
             return length;
         enum delivery result = start_streaming(gate); /* too much to hold: let it through */

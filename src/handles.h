@@ -28,6 +28,7 @@ struct handle_state {
     curl_seek_callback seek_fn;
     void *seek_data;
     char *url;
+    bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
     char custom_method[24]; /* "" when none; longer methods are kept as "(long)" */
     enum base_method base_method;
 

@@ -114,6 +114,8 @@ static void note_option(struct handle_state *state, CURLoption option, union opt
         char *copy = value.object ? strdup(value.object) : NULL;
         free(state->url);
         state->url = copy;
+        /* Decided once here rather than on every perform. */
+        state->url_retried = transfer_applies(state, runtime_config());
         break;
     }
     case CURLOPT_CUSTOMREQUEST:
@@ -205,7 +207,7 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
     if(!handle || !retries_enabled())
         return real->easy_perform(handle);
     struct handle_state *state = handles_find(handle);
-    if(!state || !transfer_applies(state, runtime_config()))
+    if(!state || !state->url_retried)
         return real->easy_perform(handle);
     return transfer_perform(real, handle, state, runtime_config());
 }

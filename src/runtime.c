@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "handles.h"
 #include "real.h"
 
@@ -75,13 +76,19 @@ static void unlock_everything(void)
     real_unlock();
 }
 
+static void unlock_everything_in_child(void)
+{
+    unlock_everything();
+    clock_after_fork_in_child();
+}
+
 static void load_config(void)
 {
     config_parse(&config, lookup_environment, NULL, warn_on_stderr, NULL);
     if(config.log_level > 0 || config.stats)
         open_log_file();
     /* Every lock of the library, taken in one order around fork(): no child inherits one held. */
-    pthread_atfork(lock_everything, unlock_everything, unlock_everything);
+    pthread_atfork(lock_everything, unlock_everything, unlock_everything_in_child);
 }
 
 const struct tryagain_config *runtime_config(void)
@@ -97,11 +104,15 @@ static long long wall_ms(void)
     return (long long)now.tv_sec * 1000 + now.tv_usec / 1000;
 }
 
+bool runtime_log_wanted(enum log_event_kind kind)
+{
+    return runtime_config()->log_level >= (kind == EVENT_DONE ? 2 : 1);
+}
+
 void runtime_log(const struct log_event *event)
 {
     const struct tryagain_config *c = runtime_config();
-    int needed = event->kind == EVENT_DONE ? 2 : 1;
-    if(c->log_level < needed)
+    if(!runtime_log_wanted(event->kind))
         return;
     char line[1024];
     size_t length =

@@ -10,7 +10,10 @@
 /* Read from the environment on first use; bad values are warned about on stderr then. */
 const struct tryagain_config *runtime_config(void);
 
-/* Writes the event when TRYAGAIN_LOG asks for it (retries and give-ups at 1, all at 2). */
+/* Whether TRYAGAIN_LOG asks for events of this kind (retries and give-ups at 1, all at 2):
+   callers can skip preparing an event nobody will see. */
+bool runtime_log_wanted(enum log_event_kind kind);
+/* Writes the event when TRYAGAIN_LOG asks for it. */
 void runtime_log(const struct log_event *event);
 
 /* TRYAGAIN_STATS counters. */

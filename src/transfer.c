@@ -115,22 +115,28 @@ static bool may_hold(void *ctx, long status)
     return hold->idempotent || hold->config->retry_unsafe || status == 429 || status == 503;
 }
 
+/* A completed transfer's status is the last status line the gate saw; libcurl is asked only
+   about failures, so the success path costs no getinfo calls. */
 static struct attempt_result describe_attempt(const struct real_curl *real, CURL *handle,
                                               const struct handle_state *state, CURLcode code,
                                               bool idempotent)
 {
     struct attempt_result result = {0};
-    long status = 0;
-    long request_size = 0;
-    real->easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-    real->easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_size);
     result.curl_code = code;
-    result.http_status = status;
+    result.http_status = state->gate.status;
     result.response_started = state->gate.header_bytes > 0 || state->gate.body_started;
     result.delivered = state->gate.released;
-    result.request_sent = request_size > 0;
+    result.request_sent = true; /* a response arrived, so the request went out */
     result.idempotent = idempotent;
     result.retry_after_ms = -1;
+    if(code != CURLE_OK) {
+        long status = 0;
+        long request_size = 0;
+        real->easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+        real->easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_size);
+        result.http_status = status;
+        result.request_sent = request_size > 0;
+    }
     long wait_ms;
     if(state->gate.retry_after_length &&
        retry_after_parse(state->gate.retry_after, state->gate.retry_after_length, time(NULL),
@@ -172,10 +178,13 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
                         const struct tryagain_config *config, const struct attempt_result *result,
                         const struct retry_plan *plan, int attempt)
 {
+    enum log_event_kind kind = plan->retry ? EVENT_RETRY
+                               : is_give_up(plan->reason, result->curl_code) ? EVENT_GIVE_UP
+                                                                             : EVENT_DONE;
+    if(!runtime_log_wanted(kind))
+        return;
     struct log_event event = {
-        .kind = plan->retry ? EVENT_RETRY
-                            : is_give_up(plan->reason, result->curl_code) ? EVENT_GIVE_UP
-                                                                          : EVENT_DONE,
+        .kind = kind,
         .method = handles_method(state),
         .target = state->url,
         .http_status = result->http_status,
@@ -196,7 +205,8 @@ CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct han
 {
     if(!state->callbacks_installed)
         install_callbacks(real, handle, state);
-    long long started = clock_now_ms();
+    /* The clock is read only when a deadline needs it. */
+    long long started = config->deadline_ms ? clock_now_ms() : 0;
     state->upload_start_offset = -1; /* read_through notes it before the first read */
     struct hold_context hold = {config, state, policy_method_idempotent(handles_method(state))};
     long previous_wait = 0;
@@ -208,8 +218,9 @@ CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct han
         gate_begin_attempt(&state->gate, may_hold, &hold, HOLD_LIMIT);
         CURLcode code = real->easy_perform(handle);
         struct attempt_result result = describe_attempt(real, handle, state, code, hold.idempotent);
-        struct retry_plan plan = policy_plan(config, &result, attempt, clock_now_ms() - started,
-                                             previous_wait, clock_random());
+        long elapsed = config->deadline_ms ? (long)(clock_now_ms() - started) : 0;
+        struct retry_plan plan =
+            policy_plan(config, &result, attempt, elapsed, previous_wait, clock_random());
         if(plan.retry && !rewind_upload(state)) {
             plan.retry = false;
             plan.reason = PLAN_NOT_REWINDABLE;
