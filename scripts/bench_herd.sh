@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Thundering herd against a real rate limiter: nginx's limit_req (R requests/s, burst B, 429 on
+# excess) and K unmodified curl processes released together by a barrier, for four retry
+# strategies, without and with "Retry-After: 1" on the 429s. Prints a markdown section on
+# stdout and writes the chart to $BENCH_CHART (default docs/herd.png).
+#   scripts/bench_herd.sh            (BENCH_HERD_REPEATS=3 BENCH_HERD_COUNT=100 to change)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bench_lib.sh
+
+BUILD=${BUILD:-build}
+count=${BENCH_HERD_COUNT:-100}
+repeats=${BENCH_HERD_REPEATS:-3}
+per_process_timeout=${BENCH_HERD_TIMEOUT:-60}
+chart=${BENCH_CHART:-docs/herd.png}
+rate=50
+burst=10
+
+bench_need nginx nginx-light
+bench_need gnuplot gnuplot-nox
+bench_need curl curl
+make -s BUILD="$BUILD" "$BUILD/libtryagain.so" >/dev/null
+library=$(cd "$BUILD" && pwd)/libtryagain.so
+
+work=$(bench_tempdir)
+results=$work/results.jsonl
+: >"$results"
+
+limiter="limit_req_zone \$binary_remote_addr zone=herd:1m rate=${rate}r/s; limit_req_status 429;"
+retry_after_map="map \$status \$retry_after { 429 1; default \"\"; }"
+
+strategies=("no retries" "curl --retry 3" "tryagain defaults" "tryagain base 50 ms")
+
+# run_one GROUP STRATEGY HTTP_EXTRA: one herd on a fresh nginx (a fresh limit_req zone).
+run_one() {
+    local group=$1 strategy=$2 http_extra=$3 dir port url
+    dir=$(bench_tempdir)
+    port=$(bench_free_port)
+    bench_nginx_start "$dir" "$port" "$limiter $http_extra" "limit_req zone=herd burst=$burst nodelay;"
+    url="http://127.0.0.1:$port/index.html"
+    # -o to a file of each process's own: curl --retry must truncate its output file before a
+    # retry, and fails with "(23) Failed to truncate file" when that file is /dev/null.
+    local curl=(curl -s -o @BODY@ -w '%{http_code}' "$url")
+    local env=()
+    case $strategy in
+        "no retries") ;;
+        "curl --retry 3") curl=(curl --retry 3 -s -o @BODY@ -w '%{http_code}' "$url") ;;
+        "tryagain defaults") env=(--env "LD_PRELOAD=$library") ;;
+        "tryagain base 50 ms") env=(--env "LD_PRELOAD=$library" --env TRYAGAIN_BASE_DELAY_MS=50) ;;
+    esac
+    python3 scripts/bench_herd.py run --label "$strategy" --group "$group" --count "$count" \
+        --timeout "$per_process_timeout" --access-log "$dir/access.log" --outdir "$dir/out" \
+        "${env[@]}" -- "${curl[@]}" >>"$results"
+    bench_nginx_stop
+    tail -n 1 "$results" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print("bench: herd %-22s %-18s makespan %6.2f s, %3d attempts, %3d succeeded"
+      % (r["group"], r["label"], r["makespan"], r["attempts"], r["succeeded"]), file=sys.stderr)'
+}
+
+for _ in $(seq "$repeats"); do
+    for strategy in "${strategies[@]}"; do
+        run_one "429 only" "$strategy" ""
+        run_one "429 + Retry-After: 1" "$strategy" "$retry_after_map add_header Retry-After \$retry_after always;"
+    done
+done
+
+python3 scripts/bench_herd.py report "$results" "$work" --rate "$rate" --burst "$burst" \
+    --count "$count" >"$work/table.md"
+
+# The chart: makespan and success share per strategy, and when the successes arrived.
+tmin=$(awk -v k="$count" -v b="$burst" -v r="$rate" 'BEGIN { printf "%.4f", (k - b - 1) / r }')
+cumulative_plot() { # GROUP_INDEX: a gnuplot plot command for that group's cumulative curves
+    local index=$1 parts=() strategy key
+    for strategy in "${strategies[@]}"; do
+        key=$(printf '%s' "$strategy" | sed 's/ /-/g; s/[\/,]//g')
+        parts+=("'$work/cumulative-$index-$key.dat' using 1:2 with steps lw 2 title '$strategy'")
+    done
+    parts+=("'$work/ideal.dat' using 1:2 with lines dt 2 lw 2 lc rgb 'black' title 'ideal (limit)'")
+    local IFS=,
+    echo "plot ${parts[*]}"
+}
+xmax=$(cat "$work"/cumulative-*.dat | awk -v t="$tmin" 'BEGIN { m = t } $1 > m { m = $1 } END { printf "%.2f", m * 1.05 }')
+printf '0 %s\n%s %s\n%s %s\n' "$((burst + 1))" "$tmin" "$count" "$xmax" "$count" >"$work/ideal.dat"
+mkdir -p "$(dirname "$chart")"
+gnuplot <<EOF
+set terminal pngcairo size 1400,1000 font ",10" noenhanced
+set output '$chart'
+set multiplot layout 2,2 title "Thundering herd: $count curl processes against nginx limit_req ($rate r/s, burst $burst)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key top left
+set grid ytics
+set xtics scale 0 rotate by -15
+set offsets 0, 0, graph 0.25, 0
+set title "Makespan (release to last curl exit)"
+set ylabel "seconds"
+set yrange [0:*]
+plot '$work/herd.dat' using 2:xtic(1) title '429 only', '' using 3 title '429 + Retry-After: 1', \
+     $tmin with lines dt 2 lc rgb 'black' title sprintf('T_min = %.2f s', $tmin)
+set title "Requests that succeeded"
+set ylabel "percent"
+set yrange [0:125]
+set ytics 0, 20, 100
+plot '$work/herd.dat' using 4:xtic(1) title '429 only', '' using 5 title '429 + Retry-After: 1'
+unset style
+set offsets 0, 0, 0, 0
+set style data lines
+set xtics scale 1 norotate
+set key bottom right
+set yrange [0:$count + 5]
+set xrange [0:$xmax]
+set xlabel "seconds since release"
+set ylabel "HTTP 200 responses so far"
+set title "Successes over time: 429 only (first run)"
+$(cumulative_plot 0)
+set title "Successes over time: 429 + Retry-After: 1 (first run)"
+$(cumulative_plot 1)
+unset multiplot
+EOF
+
+cat <<EOF
+## Thundering herd against nginx limit_req
+
+Method: a private nginx (Debian's \`nginx-light\`, one worker) serves a 17-byte file behind
+\`limit_req zone=herd burst=$burst nodelay\` with \`rate=${rate}r/s\` and \`limit_req_status 429\`.
+$count unmodified \`/usr/bin/curl -s -o FILE -w '%{http_code}' URL\` processes are forked
+first and block on one pipe (\`scripts/bench_herd.py\`); when all are ready the pipe is closed
+and they start together. \`nodelay\` makes nginx answer the burst at once instead of queueing it,
+so the ideal makespan is exactly T_min = (K - B - 1) / R: B + 1 requests pass at once and the
+other K - B - 1 at R per second. Each configuration gets a fresh nginx (a fresh limit_req zone);
+each curl runs under \`timeout $per_process_timeout\`; the whole matrix runs $repeats times,
+interleaved. Strategies: no retries; curl's own \`--retry 3\` (curl waits 1, 2, 4 s, or the
+Retry-After); tryagain at its defaults (\`LD_PRELOAD=build/libtryagain.so\`: 5 attempts, full
+jitter on a 1 s base); tryagain with \`TRYAGAIN_BASE_DELAY_MS=50\`. The second group adds
+\`Retry-After: 1\` to the 429s only (\`map \$status\` + \`add_header ... always\`). Each curl
+writes the body to a file of its own: with \`-o /dev/null\`, curl 7.88's \`--retry\` gives up
+at the first retry with "(23) Failed to truncate file".
+
+Columns: makespan is the time from the release to the last curl's exit; attempts per request
+and 429s per success come from nginx's access log; "succeeded" is the share of curl processes
+whose final \`%{http_code}\` was 200; "last 200 at" is when nginx logged its last 200.
+
+$(cat "$work/table.md")
+
+![Thundering herd chart](herd.png)
+
+How to read it: the dashed line is the limiter's own schedule (B + 1 at once, then R per
+second), the best any client strategy can do. A strategy whose clients all wait the same time
+(curl's fixed 1, 2, 4 s; any client honouring the same \`Retry-After: 1\`, tryagain adds at
+most a tenth) brings the herd back in one lump, of which only about B + 1 pass: the steps in
+the lower charts. Jittered backoff spreads the returns out, and the curve follows the limiter
+more closely; a short base spreads them over too short a time and runs out of attempts. This
+is the baseline that coordinated retries will be judged against.
+EOF
