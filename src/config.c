@@ -264,6 +264,18 @@ static bool parse_value(const struct option_spec *spec, const char *text,
     return false;
 }
 
+/* The start of a bad value as the warning quotes it. A value is the user's bytes: a newline or
+   an escape sequence in it must not split the warning line or reach the terminal as is. */
+static void excerpt_for_warning(const char *text, char *buffer, size_t size)
+{
+    size_t used = 0;
+    for(const char *p = text; *p && used + 1 < size; p++) {
+        unsigned char c = (unsigned char)*p;
+        buffer[used++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    buffer[used] = '\0';
+}
+
 void config_parse(struct tryagain_config *out, env_lookup_fn lookup, void *lookup_ctx,
                   config_warn_fn warn, void *warn_ctx)
 {
@@ -279,11 +291,13 @@ void config_parse(struct tryagain_config *out, env_lookup_fn lookup, void *looku
             continue;
         parse_value(spec, spec->default_text, out);
         if(warn) {
+            char excerpt[81];
+            excerpt_for_warning(text, excerpt, sizeof(excerpt));
             char line[512];
             snprintf(line, sizeof(line),
-                     "tryagain: warning: %s=\"%.80s\" is not valid (expected %s); using the "
+                     "tryagain: warning: %s=\"%s\" is not valid (expected %s); using the "
                      "default \"%s\"",
-                     spec->name, text, spec->accepts, spec->default_text);
+                     spec->name, excerpt, spec->accepts, spec->default_text);
             warn(line, warn_ctx);
         }
     }

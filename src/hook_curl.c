@@ -207,8 +207,12 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
     if(!handle || !retries_enabled())
         return real->easy_perform(handle);
     struct handle_state *state = handles_find(handle);
-    if(!state || !state->url_retried)
+    if(!state || !state->url_retried) {
+        /* Nothing of an earlier transfer (a header line paused when it ended) may carry over. */
+        if(state && state->callbacks_installed)
+            gate_discard(&state->gate);
         return real->easy_perform(handle);
+    }
     return transfer_perform(real, handle, state, runtime_config());
 }
 

@@ -3,6 +3,7 @@
 #include "log_format.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,7 @@ struct line {
     char *buffer;
     size_t size;
     size_t used;
+    bool truncated; /* something did not fit */
 };
 
 static void append(struct line *line, const char *format, ...)
@@ -20,8 +22,10 @@ static void append(struct line *line, const char *format, ...)
 
 static void append(struct line *line, const char *format, ...)
 {
-    if(line->used + 2 >= line->size)
+    if(line->used + 2 >= line->size) {
+        line->truncated = true;
         return;
+    }
     va_list args;
     va_start(args, format);
     int written = vsnprintf(line->buffer + line->used, line->size - line->used - 1, format, args);
@@ -29,8 +33,10 @@ static void append(struct line *line, const char *format, ...)
     if(written < 0)
         return;
     line->used += (size_t)written;
-    if(line->used > line->size - 2)
-        line->used = line->size - 2; /* truncated; keep room for the newline */
+    if(line->used > line->size - 2) {
+        line->used = line->size - 2; /* keep room for the newline */
+        line->truncated = true;
+    }
 }
 
 static void append_json_string(struct line *line, const char *text)
@@ -40,12 +46,22 @@ static void append_json_string(struct line *line, const char *text)
         unsigned char c = (unsigned char)*p;
         if(c == '"' || c == '\\')
             append(line, "\\%c", c);
-        else if(c < 0x20)
+        else if(c < 0x20 || c == 0x7f) /* DEL too: JSON allows it, terminals do not */
             append(line, "\\u%04x", c);
         else
             append(line, "%c", c);
     }
     append(line, "\"");
+}
+
+/* Text lines carry the program's own words (a custom method, a socket path): a control
+   character in them must not end the line early or reach a terminal as an escape sequence. */
+static void append_printable(struct line *line, const char *text)
+{
+    for(const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        append(line, "%c", c < 0x20 || c == 0x7f ? '?' : (char)c);
+    }
 }
 
 static const char *event_name(enum log_event_kind kind)
@@ -79,14 +95,19 @@ static void format_text(struct line *line, const struct log_event *event, long p
                         const char *target)
 {
     append(line, "tryagain[%ld]: ", pid);
-    if(event->method)
-        append(line, "%s %s: ", event->method, target);
-    else
-        append(line, "connect %s: ", target);
+    if(event->method) {
+        append_printable(line, event->method);
+        append(line, " ");
+    }
+    else {
+        append(line, "connect ");
+    }
+    append_printable(line, target);
+    append(line, ": ");
     if(event->http_status)
         append(line, "HTTP %ld", event->http_status);
     else
-        append(line, "%s", event->error ? event->error : "ok");
+        append_printable(line, event->error ? event->error : "ok");
     append(line, ", attempt %d/%d; %s", event->attempt, event->max_attempts, event->outcome);
     if(event->kind == EVENT_RETRY)
         append(line, " in %ld.%03ld s (%s)", event->wait_ms / 1000, event->wait_ms % 1000,
@@ -125,17 +146,37 @@ static void format_json(struct line *line, const struct log_event *event, long l
     append(line, "}");
 }
 
+/* A JSON line cut short is no JSON at all. The target is the only long value (up to 511 bytes,
+   twice that escaped), so when the line does not fit, it is shortened and marked with "..."
+   until the line does, or the target is gone. */
+static void format_json_fitting(struct line *line, const struct log_event *event,
+                                long long wall_ms, long pid, char *target)
+{
+    size_t target_length = strlen(target);
+    for(;;) {
+        line->used = 0;
+        line->truncated = false;
+        format_json(line, event, wall_ms, pid, target);
+        if(!line->truncated || target_length == 0)
+            return;
+        target_length = target_length > 16 ? target_length / 2 : 0;
+        target[target_length] = '\0';
+        if(target_length >= 3)
+            memcpy(target + target_length - 3, "...", 3);
+    }
+}
+
 size_t log_format_event(const struct log_event *event, enum log_format format,
                         long long wall_ms, long pid, char *buffer, size_t size)
 {
-    struct line line = {buffer, size, 0};
+    struct line line = {buffer, size, 0, false};
     char target[512];
     if(event->method)
         url_redact(event->target, target, sizeof(target));
     else
         snprintf(target, sizeof(target), "%s", event->target);
     if(format == LOG_FORMAT_JSON)
-        format_json(&line, event, wall_ms, pid, target);
+        format_json_fitting(&line, event, wall_ms, pid, target);
     else
         format_text(&line, event, pid, target);
     buffer[line.used++] = '\n';
@@ -146,7 +187,7 @@ size_t log_format_event(const struct log_event *event, enum log_format format,
 size_t log_format_stats(const struct log_stats *stats, enum log_format format, long long wall_ms,
                         long pid, char *buffer, size_t size)
 {
-    struct line line = {buffer, size, 0};
+    struct line line = {buffer, size, 0, false};
     if(format == LOG_FORMAT_JSON) {
         append(&line, "{\"time\":");
         append_time(&line, wall_ms);
