@@ -113,7 +113,7 @@ demo: all
 	scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-sanitize build-tsan
 
 -include $(wildcard $(BUILD)/obj/*/*.d)
 

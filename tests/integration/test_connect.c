@@ -267,9 +267,6 @@ static void python_waits_for_a_late_listener(void **state)
 static void wget_waits_for_a_late_http_server(void **state)
 {
     (void)state;
-    /* wget never exits under the sanitizer runtime preloaded ahead of it, library or not. */
-    if(getenv("TRYAGAIN_TEST_PRELOAD_FIRST"))
-        skip();
     listener_start(LATE_MS, REPLY_HTTP);
     const char *url = format(0, "http://127.0.0.1:%d/", listener.port);
     /* --tries=1: wget's own retries are off, and it never retries a refused connection anyway */

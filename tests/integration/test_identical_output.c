@@ -107,14 +107,18 @@ static int start_everything(void **state)
     return 0;
 }
 
+static void forget_mode(int mode)
+{
+    run_result_free(&observed[mode].run);
+    free(observed[mode].out_file);
+    free(observed[mode].header_file);
+    memset(&observed[mode], 0, sizeof(observed[mode]));
+}
+
 static void forget_observed(void)
 {
-    for(int mode = 0; mode < MODES; mode++) {
-        run_result_free(&observed[mode].run);
-        free(observed[mode].out_file);
-        free(observed[mode].header_file);
-        memset(&observed[mode], 0, sizeof(observed[mode]));
-    }
+    for(int mode = 0; mode < MODES; mode++)
+        forget_mode(mode);
 }
 
 static int stop_everything(void **state)
@@ -204,6 +208,7 @@ static void run_mode(enum mode mode, const char *const *args, const char *stdin_
     }
     argv[count] = NULL;
     static const char *const retries_off[] = {"TRYAGAIN_MAX_ATTEMPTS=1", NULL};
+    forget_mode(mode); /* a test may compare several invocations in turn */
     struct observed *seen = &observed[mode];
     int before = requests_so_far();
     run_program(&seen->run, argv, mode == RETRIES_OFF ? retries_off : NULL, stdin_data,

@@ -1,0 +1,15 @@
+# make valgrind: /usr/bin/curl, wget, python3 with pycurl and the test programs under valgrind
+# memcheck with the library preloaded, while retries happen (tests/stress/test_valgrind.c).
+# Fails on any memcheck error, and on any leak whose stack holds a frame of the library.
+
+VALGRIND_TEST := $(BUILD)/tests/stress/test_valgrind
+
+.PHONY: valgrind
+valgrind: all $(PROGRAMS) $(TOOLS) $(VALGRIND_TEST)
+	@command -v valgrind >/dev/null || \
+	    { echo "make valgrind: valgrind is not installed (apt-get install valgrind)"; exit 1; }
+	TRYAGAIN_BUILD=$(abspath $(BUILD)) $(VALGRIND_TEST)
+
+$(VALGRIND_TEST): tests/stress/test_valgrind.c $(HARNESS) tests/integration/harness.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(HARNESS) -lcmocka
