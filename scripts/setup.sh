@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3
-          python3-pycurl libcurl3-gnutls groff-base man-db)
+          python3-pycurl libcurl3-gnutls groff-base man-db valgrind)
 
 missing=()
 for package in "${packages[@]}"; do
