@@ -12,8 +12,14 @@ scripts/setup.sh
 make -j"$(nproc)" all
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(check sanitize stress valgrind fuzz)
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do
     echo "==== make $target"
-    make "$target"
+    make "$target" 2>&1 | tee -a "$log"
 done
-echo "==== all passed: ${targets[*]}"
+# One closing line over every cmocka suite that ran (fuzz targets report in their own lines).
+passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$log" | awk '{n += $1} END {print n + 0}')
+failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
+echo "==== make ${targets[*]}: all passed"
+echo "$passed passed, $failed failed"
