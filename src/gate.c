@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum record_type { RECORD_HEADER = 'H', RECORD_BODY = 'B' };
+/* Trailers (header lines after a chunked body) are kept apart: libcurl hands them to the header
+   callback only, never into the body, even under CURLOPT_HEADER. */
+enum record_type { RECORD_HEADER = 'H', RECORD_TRAILER = 'T', RECORD_BODY = 'B' };
 #define RECORD_OVERHEAD (1 + sizeof(size_t))
 
 void gate_init(struct gate *gate)
@@ -113,10 +115,10 @@ static enum delivery deliver_body(struct gate *gate, char *data, size_t length,
 
 /* A header line the way libcurl hands it over: to the body sink too under CURLOPT_HEADER,
    then to the header sink. *body_part_done tracks the first half across a pause. */
-static enum delivery deliver_header(struct gate *gate, char *data, size_t length,
+static enum delivery deliver_header(struct gate *gate, char *data, size_t length, bool trailer,
                                     bool *body_part_done)
 {
-    if(gate->sinks.include_headers && !*body_part_done) {
+    if(gate->sinks.include_headers && !trailer && !*body_part_done) {
         enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
         if(result != DELIVERED)
             return result;
@@ -141,8 +143,9 @@ static enum delivery release_held(struct gate *gate)
         memcpy(&length, at + 1, sizeof(length));
         char *data = (char *)at + RECORD_OVERHEAD;
         enum delivery result;
-        if(at[0] == RECORD_HEADER) {
-            result = deliver_header(gate, data, length, &gate->release_header_sent_to_body);
+        if(at[0] != RECORD_BODY) {
+            result = deliver_header(gate, data, length, at[0] == RECORD_TRAILER,
+                                    &gate->release_header_sent_to_body);
         }
         else {
             size_t prefix = 0;
@@ -241,19 +244,23 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
 
 size_t gate_header(struct gate *gate, char *data, size_t length)
 {
+    if(length >= 5 && !memcmp(data, "HTTP/", 5))
+        gate->body_started = false; /* a new response: what follows are its headers */
+    bool trailer = gate->body_started;
     /* A line passed straight on keeps its CURLOPT_HEADER half-done mark in the gate too: after
        a pause libcurl hands the same line over again, and its body half must not repeat. The
        mark is free for it, as nothing held is pending. */
     if(gate->mode == GATE_PASS)
         return answer(gate,
-                      deliver_header(gate, data, length, &gate->release_header_sent_to_body),
+                      deliver_header(gate, data, length, trailer,
+                                     &gate->release_header_sent_to_body),
                       length);
     gate->header_bytes += length;
     note_header_line(gate, data, length);
     if(gate->mode == GATE_HOLD) {
         if(!gate->sinks.header && !gate->sinks.include_headers)
             return length; /* nobody will be shown it: noting status and Retry-After is enough */
-        if(hold_record(gate, RECORD_HEADER, data, length))
+        if(hold_record(gate, trailer ? RECORD_TRAILER : RECORD_HEADER, data, length))
             return length;
         enum delivery result = start_streaming(gate); /* too much to hold: let it through */
         if(result != DELIVERED)
@@ -264,15 +271,17 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
     if(gate->release_cursor < gate->held_length)
         result = release_held(gate);
     if(result == DELIVERED)
-        result = deliver_header(gate, data, length, &gate->release_header_sent_to_body);
+        result = deliver_header(gate, data, length, trailer, &gate->release_header_sent_to_body);
     return answer(gate, result, length);
 }
 
 size_t gate_body(struct gate *gate, char *data, size_t length)
 {
-    if(gate->mode == GATE_PASS)
+    if(gate->mode == GATE_PASS) {
+        gate->body_started = true; /* header lines from now on are trailers */
         return answer(gate, call_sink(gate->sinks.body, gate->sinks.body_data, data, length),
                       length);
+    }
     if(gate->mode == GATE_HOLD) {
         if(!gate->body_started) {
             gate->body_started = true;

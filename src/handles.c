@@ -124,7 +124,7 @@ void handles_forget_settings(struct handle_state *state)
     set_defaults(state);
 }
 
-void handles_remove(const void *handle)
+struct handle_state *handles_take(const void *handle)
 {
     pthread_mutex_lock(&table_lock);
     struct handle_state **link = &buckets[bucket_of(handle)];
@@ -138,11 +138,16 @@ void handles_remove(const void *handle)
         link = &(*link)->next;
     }
     pthread_mutex_unlock(&table_lock);
-    if(found) {
-        free(found->url);
-        gate_free(&found->gate);
-        free(found);
-    }
+    return found;
+}
+
+void handles_free(struct handle_state *state)
+{
+    if(!state)
+        return;
+    free(state->url);
+    gate_free(&state->gate);
+    free(state);
 }
 
 const char *handles_method(const struct handle_state *state)

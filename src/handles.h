@@ -32,8 +32,15 @@ struct handle_state {
     char custom_method[24]; /* "" when none; longer methods are kept as "(long)" */
     enum base_method base_method;
 
+    bool formpost;           /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
+    bool formpost_streams;   /* ...and some part comes from the read callback (CURLFORM_STREAM) */
+
     /* Ours. */
-    bool callbacks_installed; /* the real handle calls the gate and read_through */
+    bool callbacks_installed; /* the real handle calls the gate */
+    bool read_hook_installed; /* ...and read_through for uploads */
+    bool seek_hook_installed; /* ...and seek_through */
+    bool in_perform;          /* a perform of this handle is under way (no nesting) */
+    bool idempotent;          /* of the transfer under way */
     struct gate gate;
     long long upload_bytes_read; /* in the current attempt */
     long upload_start_offset;    /* ftell of the default FILE* reader at the call, -1 unknown */
@@ -47,7 +54,9 @@ struct handle_state *handles_find_or_add(void *handle);
 struct handle_state *handles_duplicate(const struct handle_state *source, void *new_handle);
 /* Back to the state of a new handle (curl_easy_reset). */
 void handles_forget_settings(struct handle_state *state);
-void handles_remove(const void *handle);
+/* Unlinks the handle's state from the table (NULL when none); handles_free frees it. */
+struct handle_state *handles_take(const void *handle);
+void handles_free(struct handle_state *state);
 
 /* The sinks libcurl would use with these settings (its defaults: fwrite to stdout; headers to
    HEADERDATA through the write function when only HEADERDATA is set). */

@@ -27,8 +27,29 @@ union option_value {
     curl_off_t offset;
 };
 
-/* Options the gate stands in for once installed: the real handle keeps the gate's. */
-static bool is_gated(CURLoption option)
+/* Options the library stands in for once its callbacks are installed: the real handle keeps
+   the library's, and the program's are only noted. */
+static bool is_gated(const struct handle_state *state, CURLoption option)
+{
+    switch(option) {
+    case CURLOPT_WRITEFUNCTION:
+    case CURLOPT_WRITEDATA:
+    case CURLOPT_HEADERFUNCTION:
+    case CURLOPT_HEADERDATA:
+    case CURLOPT_HEADER:
+        return state->callbacks_installed;
+    case CURLOPT_READFUNCTION:
+    case CURLOPT_READDATA:
+        return state->read_hook_installed;
+    case CURLOPT_SEEKFUNCTION:
+    case CURLOPT_SEEKDATA:
+        return state->seek_hook_installed;
+    default:
+        return false;
+    }
+}
+
+static bool is_callback_option(CURLoption option)
 {
     switch(option) {
     case CURLOPT_WRITEFUNCTION:
@@ -44,6 +65,17 @@ static bool is_gated(CURLoption option)
     default:
         return false;
     }
+}
+
+/* A CURLFORM_STREAM part is read through the handle's read callback, from where it stands:
+   libcurl cannot rewind it for another attempt. */
+static bool form_has_streamed_part(const struct curl_httppost *part)
+{
+    for(; part; part = part->next) {
+        if((part->flags & CURL_HTTPPOST_CALLBACK) || form_has_streamed_part(part->more))
+            return true;
+    }
+    return false;
 }
 
 /* Options that decide the method, the URL, or where data goes: noted, and passed on. */
@@ -63,7 +95,7 @@ static bool is_noted(CURLoption option)
     case CURLOPT_NOBODY:
         return true;
     default:
-        return is_gated(option);
+        return is_callback_option(option);
     }
 }
 
@@ -128,9 +160,13 @@ static void note_option(struct handle_state *state, CURLoption option, union opt
     case CURLOPT_POST:
         state->base_method = value.number ? METHOD_POST : METHOD_GET;
         break;
+    case CURLOPT_HTTPPOST:
+        state->formpost = value.object != NULL;
+        state->formpost_streams = form_has_streamed_part(value.object);
+        state->base_method = METHOD_POST;
+        break;
     case CURLOPT_POSTFIELDS:
     case CURLOPT_COPYPOSTFIELDS:
-    case CURLOPT_HTTPPOST:
     case CURLOPT_MIMEPOST:
         state->base_method = METHOD_POST;
         break;
@@ -189,7 +225,7 @@ EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
     struct handle_state *state = handles_find_or_add(handle);
     if(!state)
         return forward_option(real, handle, option, value);
-    if(state->callbacks_installed && is_gated(option)) {
+    if(is_gated(state, option)) {
         note_option(state, option, value);
         return CURLE_OK;
     }
@@ -207,6 +243,8 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
     if(!handle || !retries_enabled())
         return real->easy_perform(handle);
     struct handle_state *state = handles_find(handle);
+    if(state && state->in_perform)
+        return real->easy_perform(handle); /* nested in its own callback: libcurl refuses it */
     if(!state || !state->url_retried) {
         /* Nothing of an earlier transfer (a header line paused when it ended) may carry over. */
         if(state && state->callbacks_installed)
@@ -255,7 +293,9 @@ EXPORT void curl_easy_cleanup(CURL *handle)
     const struct real_curl *real = real_curl();
     if(!real)
         return;
+    /* Out of the table first: once libcurl frees the handle, another thread may be given the
+       same address for a new one, and must not find this handle's state. */
+    struct handle_state *state = handle ? handles_take(handle) : NULL;
     real->easy_cleanup(handle);
-    if(handle)
-        handles_remove(handle);
+    handles_free(state);
 }

@@ -154,20 +154,21 @@ struct retry_plan policy_plan(const struct tryagain_config *config,
         plan.reason = PLAN_EXHAUSTED;
         return plan;
     }
+    bool server_named_wait = result->retry_after_ms >= 0 &&
+                             (result->http_status == 429 || result->http_status == 503);
+    if(server_named_wait && result->retry_after_ms > config->max_retry_after_ms) {
+        plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
+        plan.wait_ms = result->retry_after_ms;
+        plan.wait_reason = WAIT_RETRY_AFTER;
+        return plan;
+    }
     if(result->delivered) {
         plan.reason = PLAN_DELIVERED; /* e.g. an error page too large to hold */
         return plan;
     }
-    bool server_named_wait = result->retry_after_ms >= 0 &&
-                             (result->http_status == 429 || result->http_status == 503);
     if(!server_named_wait)
         return policy_plan_backoff(config, attempt, elapsed_ms, previous_wait_ms, random);
     plan.wait_reason = WAIT_RETRY_AFTER;
-    if(result->retry_after_ms > config->max_retry_after_ms) {
-        plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
-        plan.wait_ms = result->retry_after_ms;
-        return plan;
-    }
     plan.wait_ms = retry_after_wait(config, result->retry_after_ms, random);
     return within_deadline(config, plan, elapsed_ms);
 }

@@ -75,8 +75,10 @@ static void point_callbacks_at(const struct real_curl *real, CURL *handle,
 {
     real->easy_setopt(handle, CURLOPT_WRITEDATA, (void *)state);
     real->easy_setopt(handle, CURLOPT_HEADERDATA, (void *)state);
-    real->easy_setopt(handle, CURLOPT_READDATA, (void *)state);
-    real->easy_setopt(handle, CURLOPT_SEEKDATA, (void *)state);
+    if(state->read_hook_installed)
+        real->easy_setopt(handle, CURLOPT_READDATA, (void *)state);
+    if(state->seek_hook_installed)
+        real->easy_setopt(handle, CURLOPT_SEEKDATA, (void *)state);
 }
 
 static void install_callbacks(const struct real_curl *real, CURL *handle,
@@ -84,35 +86,60 @@ static void install_callbacks(const struct real_curl *real, CURL *handle,
 {
     real->easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     real->easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    real->easy_setopt(handle, CURLOPT_READFUNCTION, read_through);
-    real->easy_setopt(handle, CURLOPT_SEEKFUNCTION, seek_through);
     /* The gate emulates CURLOPT_HEADER, so header lines never reach on_body as body bytes. */
     real->easy_setopt(handle, CURLOPT_HEADER, 0L);
-    point_callbacks_at(real, handle, state);
     state->callbacks_installed = true;
+    point_callbacks_at(real, handle, state);
+}
+
+/* read_through stands in for the program's reader, except for a form post: libcurl calls the
+   read callback of a CURLFORM_STREAM part with that part's own pointer, which read_through
+   could not tell from its state. seek_through stands in only where it can seek as libcurl
+   would; with a read callback but no seek callback, libcurl's own fallback (the program's
+   CURLOPT_IOCTLFUNCTION) stays in charge. Changes only when the program's settings change. */
+static void match_upload_hooks(const struct real_curl *real, CURL *handle,
+                               struct handle_state *state)
+{
+    bool want_read = !state->formpost;
+    bool want_seek = want_read && (state->seek_fn || !state->read_fn);
+    if(want_read != state->read_hook_installed) {
+        void *program_data = state->read_data_set ? state->read_data : (void *)stdin;
+        real->easy_setopt(handle, CURLOPT_READFUNCTION, want_read ? read_through : state->read_fn);
+        real->easy_setopt(handle, CURLOPT_READDATA, want_read ? (void *)state : program_data);
+        state->read_hook_installed = want_read;
+    }
+    if(want_seek != state->seek_hook_installed) {
+        real->easy_setopt(handle, CURLOPT_SEEKFUNCTION, want_seek ? seek_through : state->seek_fn);
+        real->easy_setopt(handle, CURLOPT_SEEKDATA, want_seek ? (void *)state : state->seek_data);
+        state->seek_hook_installed = want_seek;
+    }
 }
 
 void transfer_adopt_duplicate(const struct real_curl *real, CURL *handle,
                               struct handle_state *state)
 {
+    state->in_perform = false;
     if(state->callbacks_installed)
         point_callbacks_at(real, handle, state);
 }
 
-struct hold_context {
-    const struct tryagain_config *config;
-    const struct handle_state *state;
-    bool idempotent;
-};
-
-/* Hold the body only when this response could still be retried; otherwise it streams. */
+/* Hold the body only when this response could still be retried; otherwise it streams, and
+   the program's callbacks run inside libcurl's transfer, where a pause works as usual. */
 static bool may_hold(void *ctx, long status)
 {
-    const struct hold_context *hold = ctx;
-    if(!status_set_contains(&hold->config->retry_status, status) ||
-       hold->state->attempt >= hold->config->max_attempts)
+    const struct handle_state *state = ctx;
+    const struct tryagain_config *config = runtime_config();
+    if(!status_set_contains(&config->retry_status, status) ||
+       state->attempt >= config->max_attempts)
         return false;
-    return hold->idempotent || hold->config->retry_unsafe || status == 429 || status == 503;
+    if(!state->idempotent && !config->retry_unsafe && status != 429 && status != 503)
+        return false;
+    long wait_ms;
+    bool server_named_wait =
+        (status == 429 || status == 503) && state->gate.retry_after_length &&
+        retry_after_parse(state->gate.retry_after, state->gate.retry_after_length, time(NULL),
+                          &wait_ms);
+    return !server_named_wait || wait_ms <= config->max_retry_after_ms;
 }
 
 /* A completed transfer's status is the last status line the gate saw; libcurl is asked only
@@ -146,8 +173,10 @@ static struct attempt_result describe_attempt(const struct real_curl *real, CURL
 }
 
 /* Puts the upload source back at its start for the next attempt. */
-static bool rewind_upload(struct handle_state *state)
+static bool rewind_upload(struct handle_state *state, bool request_sent)
 {
+    if(!state->read_hook_installed) /* a form post: libcurl builds it anew from its parts */
+        return !state->formpost_streams || !request_sent;
     if(state->upload_bytes_read == 0)
         return true; /* nothing was consumed */
     if(state->seek_fn)
@@ -186,7 +215,7 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
     struct log_event event = {
         .kind = kind,
         .method = handles_method(state),
-        .target = state->url,
+        .target = state->url ? state->url : "(no URL)", /* a callback may have unset it */
         .http_status = result->http_status,
         .error = result->curl_code != CURLE_OK && result->http_status == 0
                      ? real->easy_strerror((CURLcode)result->curl_code)
@@ -205,23 +234,25 @@ CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct han
 {
     if(!state->callbacks_installed)
         install_callbacks(real, handle, state);
+    match_upload_hooks(real, handle, state);
     /* The clock is read only when a deadline needs it. */
     long long started = config->deadline_ms ? clock_now_ms() : 0;
     state->upload_start_offset = -1; /* read_through notes it before the first read */
-    struct hold_context hold = {config, state, policy_method_idempotent(handles_method(state))};
+    state->idempotent = policy_method_idempotent(handles_method(state));
+    state->in_perform = true;
     long previous_wait = 0;
     long long waited = 0;
     runtime_in_transfer++;
     for(int attempt = 1;; attempt++) {
         state->attempt = attempt;
         state->upload_bytes_read = 0;
-        gate_begin_attempt(&state->gate, may_hold, &hold, HOLD_LIMIT);
+        gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
         CURLcode code = real->easy_perform(handle);
-        struct attempt_result result = describe_attempt(real, handle, state, code, hold.idempotent);
+        struct attempt_result result = describe_attempt(real, handle, state, code, state->idempotent);
         long elapsed = config->deadline_ms ? (long)(clock_now_ms() - started) : 0;
         struct retry_plan plan =
             policy_plan(config, &result, attempt, elapsed, previous_wait, clock_random());
-        if(plan.retry && !rewind_upload(state)) {
+        if(plan.retry && !rewind_upload(state, result.request_sent)) {
             plan.retry = false;
             plan.reason = PLAN_NOT_REWINDABLE;
         }
@@ -243,6 +274,7 @@ CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct han
         if(!gate_release(&state->gate) && code == CURLE_OK)
             code = CURLE_WRITE_ERROR;
         runtime_in_transfer--;
+        state->in_perform = false;
         bool gave_up = is_give_up(plan.reason, code);
         runtime_count_call(STATS_TRANSFER, attempt, attempt > 1 && !gave_up, gave_up, waited);
         return code;

@@ -20,6 +20,7 @@ the line "this is not HTTP at all" and a blank line, then close) followed by mod
   rawstatus=TEXT  send TEXT (%20 for a space) as the status line instead of
                 "HTTP/1.1 CODE Scripted"; the step's code still picks the default body
   chunked       send the body with chunked transfer-encoding
+  trailer=N:V   with chunked: end the body with the trailer line "N: V"
   gzip          gzip the body (deterministically: no name, no time) and send
                 Content-Encoding: gzip; Content-Length is the compressed length
   cutbody       promise the whole body, send half, close
@@ -192,7 +193,12 @@ def respond(conn, step, request):
         for i in range(0, len(body), 1000):
             part = body[i:i + 1000]
             payload += b"%x\r\n" % len(part) + part + b"\r\n"
-        payload += b"0\r\n\r\n"
+        trailer = step.get("trailer", "")
+        if trailer:
+            name, _, value = trailer.partition(":")
+            payload += b"0\r\n%s: %s\r\n\r\n" % (name.encode(), value.encode())
+        else:
+            payload += b"0\r\n\r\n"
     else:
         payload = body
     conn.sendall(head.encode("latin-1") + payload)

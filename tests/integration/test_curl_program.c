@@ -213,6 +213,43 @@ static void test_pycurl_loading_libcurl_late(void **state)
     assert_int_equal(server_requests(&server, "/a"), 3);
 }
 
+static void test_form_post_is_resent(void **state)
+{
+    (void)state;
+    server_start(&server, "/form: 503 | 200 body=thanks\n");
+    run_program(&run, ARGV(fetch(), "--form", url("/form")), ENV(), NULL, 0, true);
+    assert_output("thanks");
+    assert_int_equal(server_requests(&server, "/form"), 2);
+}
+
+/* libcurl reads a CURLFORM_STREAM part through the read callback with the part's own pointer;
+   such a part cannot be read again, so a retry is refused rather than sent short. */
+static void test_form_post_with_a_streamed_part_is_not_resent(void **state)
+{
+    (void)state;
+    server_start(&server, "/form: 503 body=down | 200 body=thanks\n");
+    run_program(&run, ARGV(fetch(), "--form-stream", url("/form")), ENV(), NULL, 0, true);
+    assert_int_equal(run.term_signal, 0);
+    assert_output("down");
+    assert_int_equal(server_requests(&server, "/form"), 1);
+    assert_non_null(strstr(run.err, "cannot be rewound"));
+    long length = 0;
+    assert_true(server_request(&server, "/form", 1, NULL, &length, NULL));
+    assert_true(length > 0);
+}
+
+static void test_trailers_never_enter_the_body_under_curlopt_header(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 | 200 body=hello chunked trailer=X-Sum:abc\n");
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")), ENV(), NULL, 0,
+                true);
+    assert_int_equal(server_requests(&server, "/a"), 2);
+    assert_int_equal(count_occurrences(run.out, run.out_len, "X-Sum"), 0);
+    assert_true(run.out_len >= 5 && !memcmp(run.out + run.out_len - 5, "hello", 5));
+    assert_non_null(strstr(run.err, "header: X-Sum: abc")); /* the header callback has it */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +268,9 @@ int main(void)
         T(test_curlopt_private_stays_the_programs),
         T(test_signal_during_wait_ends_retries),
         T(test_pycurl_loading_libcurl_late),
+        T(test_form_post_is_resent),
+        T(test_form_post_with_a_streamed_part_is_not_resent),
+        T(test_trailers_never_enter_the_body_under_curlopt_header),
     };
     return cmocka_run_group_tests_name("libcurl programs under tryagain", tests, NULL, NULL);
 }

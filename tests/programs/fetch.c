@@ -1,6 +1,7 @@
 /* A small libcurl program for the integration tests: one transfer (or one per thread) with the
    options a test asks for. It knows nothing of tryagain. Prints the body on stdout and
    "rc=N status=N" on stderr; exits with the CURLcode. */
+#define CURL_DISABLE_DEPRECATION 1 /* the old form API is what older programs use */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,8 @@ struct options {
     bool check_private;
     int threads;
     int alarm_seconds;
+    bool form;        /* CURLOPT_HTTPPOST with a part copied from memory */
+    bool form_stream; /* ...and a part read through the read callback (CURLFORM_STREAM) */
 };
 
 struct body {
@@ -66,6 +69,39 @@ static size_t read_file(char *buffer, size_t size, size_t count, void *userdata)
 static int seek_file(void *userdata, curl_off_t offset, int origin)
 {
     return fseek(userdata, (long)offset, origin) ? CURL_SEEKFUNC_FAIL : CURL_SEEKFUNC_OK;
+}
+
+struct form_source {
+    const char *data;
+    size_t left;
+};
+
+static size_t read_form_part(char *buffer, size_t size, size_t count, void *userdata)
+{
+    struct form_source *source = userdata;
+    size_t length = size * count < source->left ? size * count : source->left;
+    memcpy(buffer, source->data, length);
+    source->data += length;
+    source->left -= length;
+    return length;
+}
+
+/* The deprecated form API, still used by older programs. */
+static struct curl_httppost *set_form(CURL *curl, const struct options *o,
+                                      struct form_source *source)
+{
+    struct curl_httppost *first = NULL, *last = NULL;
+    curl_formadd(&first, &last, CURLFORM_COPYNAME, "name", CURLFORM_COPYCONTENTS, "value",
+                 CURLFORM_END);
+    if(o->form_stream) {
+        source->data = "streamed part";
+        source->left = strlen(source->data);
+        curl_formadd(&first, &last, CURLFORM_COPYNAME, "stream", CURLFORM_STREAM, source,
+                     CURLFORM_CONTENTLEN, (curl_off_t)source->left, CURLFORM_END);
+        curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_form_part);
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPPOST, first);
+    return first;
 }
 
 static void set_upload(CURL *curl, const struct options *o, FILE *file)
@@ -114,6 +150,8 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
             return CURLE_READ_ERROR;
         set_upload(curl, o, upload);
     }
+    struct form_source form_source;
+    struct curl_httppost *form = o->form ? set_form(curl, o, &form_source) : NULL;
     if(o->include_headers)
         curl_easy_setopt(curl, CURLOPT_HEADER, 1L);
     if(o->header_callback)
@@ -140,6 +178,7 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
             fprintf(stderr, "CURLOPT_PRIVATE kept\n");
     }
     curl_easy_cleanup(performer);
+    curl_formfree(form);
     if(upload)
         fclose(upload);
     return code;
@@ -231,6 +270,10 @@ static bool parse_arguments(int argc, char **argv, struct options *o)
             o->upload_path = argv[++i];
             o->upload_default_reader = true;
         }
+        else if(!strcmp(a, "--form"))
+            o->form = true;
+        else if(!strcmp(a, "--form-stream"))
+            o->form = o->form_stream = true;
         else if(!strcmp(a, "--include"))
             o->include_headers = true;
         else if(!strcmp(a, "--header-callback"))

@@ -556,19 +556,19 @@ static void a_pause_on_a_streamed_included_header_does_not_repeat_it(void **stat
     assert_string_equal(recorder->transcript,
                         "BHTTP/1.1 200 OK\r\n|HHTTP/1.1 200 OK\r\n|B\r\n|H\r\n|");
 
-    /* The same while streaming: a trailer after the body. */
+    /* While streaming, a trailer after the body goes to the header sink only, as libcurl
+       hands it over, and a pause there does not repeat it. */
     memset(recorder, 0, sizeof(*recorder));
     begin(gate, 65536);
     header_ok(gate, "HTTP/1.1 200 OK\r\n");
     header_ok(gate, "\r\n");
     body_ok(gate, "x");
-    recorder->pause_on_call = recorder->calls + 2;
+    recorder->pause_on_call = recorder->calls + 1;
     pauses = 0;
     assert_int_equal(header_until_taken(gate, "T: 1\r\n", &pauses), 6);
     assert_int_equal(pauses, 1);
     assert_string_equal(recorder->transcript,
-                        "BHTTP/1.1 200 OK\r\n|HHTTP/1.1 200 OK\r\n|B\r\n|H\r\n|Bx|BT: 1\r\n|"
-                        "HT: 1\r\n|");
+                        "BHTTP/1.1 200 OK\r\n|HHTTP/1.1 200 OK\r\n|B\r\n|H\r\n|Bx|HT: 1\r\n|");
 }
 
 static void a_pause_on_the_body_half_of_a_streamed_included_header_resumes(void **state)
