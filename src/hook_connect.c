@@ -203,6 +203,7 @@ __attribute__((noinline, cold)) static int retry_failed_connect(int fd,
 
 EXPORT int connect(int fd, const struct sockaddr *address, socklen_t length)
 {
+    int errno_before = errno;
     int result = real_connect(fd, address, length);
     if(__builtin_expect(result == 0, 1))
         return result;
@@ -210,5 +211,8 @@ EXPORT int connect(int fd, const struct sockaddr *address, socklen_t length)
     /* libcurl transfers are retried whole by the transfer hook: no double retry. */
     if(!connect_errno_candidate(error) || runtime_in_transfer || inside_library)
         return result;
-    return retry_failed_connect(fd, address, length, error);
+    result = retry_failed_connect(fd, address, length, error);
+    if(result == 0)
+        errno = errno_before; /* a connect() that succeeds leaves errno as it found it */
+    return result;
 }

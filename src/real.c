@@ -4,14 +4,15 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 
-static struct real_curl bound_curl;
+/* No lock is held while binding: dlsym and dlopen take the dynamic loader's lock, and a thread
+   holding that lock (running a constructor inside dlopen) may itself call a hook. Binding twice
+   is harmless, so the first complete table published wins. */
 static _Atomic(const struct real_curl *) published_curl;
-static pthread_mutex_t bind_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void *lookup(void *library, const char *name)
 {
@@ -53,50 +54,53 @@ const struct real_curl *real_curl(void)
     const struct real_curl *table = atomic_load_explicit(&published_curl, memory_order_acquire);
     if(table)
         return table;
-    pthread_mutex_lock(&bind_lock);
-    table = atomic_load_explicit(&published_curl, memory_order_relaxed);
-    if(!table) {
-        struct real_curl candidate = {0};
-        bind_from(NULL, &candidate);
-        if(!complete(&candidate)) {
-            void *library = find_loaded_libcurl();
-            if(library)
-                bind_from(library, &candidate);
-        }
-        if(complete(&candidate)) {
-            bound_curl = candidate;
-            table = &bound_curl;
-            atomic_store_explicit(&published_curl, table, memory_order_release);
-        }
+    struct real_curl candidate = {0};
+    bind_from(NULL, &candidate);
+    if(!complete(&candidate)) {
+        void *library = find_loaded_libcurl();
+        if(library)
+            bind_from(library, &candidate);
     }
-    pthread_mutex_unlock(&bind_lock);
-    return table;
+    if(!complete(&candidate))
+        return NULL; /* no libcurl loaded (yet): asked again next time */
+    /* Racing binders each make their own table; one is published, the others are dropped. */
+    struct real_curl *mine = malloc(sizeof(*mine));
+    if(!mine)
+        return NULL;
+    *mine = candidate;
+    const struct real_curl *expected = NULL;
+    if(!atomic_compare_exchange_strong(&published_curl, &expected, mine)) {
+        free(mine);
+        return expected;
+    }
+    return mine;
 }
 
-static int (*bound_connect)(int, const struct sockaddr *, socklen_t);
-static pthread_once_t connect_once = PTHREAD_ONCE_INIT;
+static _Atomic(int (*)(int, const struct sockaddr *, socklen_t)) bound_connect;
 
-static void bind_connect(void)
+static int (*bind_connect(void))(int, const struct sockaddr *, socklen_t)
 {
-    bound_connect = (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+    int (*found)(int, const struct sockaddr *, socklen_t) =
+        (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+    atomic_store_explicit(&bound_connect, found, memory_order_release);
+    return found;
+}
+
+/* At load time the process has one thread: binding here means no connect() ever waits for it. */
+__attribute__((constructor)) static void bind_connect_at_load(void)
+{
+    bind_connect();
 }
 
 int real_connect(int fd, const struct sockaddr *address, socklen_t length)
 {
-    pthread_once(&connect_once, bind_connect);
-    if(!bound_connect) {
+    int (*function)(int, const struct sockaddr *, socklen_t) =
+        atomic_load_explicit(&bound_connect, memory_order_acquire);
+    if(!function)
+        function = bind_connect(); /* a connect() from a constructor that ran before ours */
+    if(!function) {
         errno = ENOSYS;
         return -1;
     }
-    return bound_connect(fd, address, length);
-}
-
-void real_lock(void)
-{
-    pthread_mutex_lock(&bind_lock);
-}
-
-void real_unlock(void)
-{
-    pthread_mutex_unlock(&bind_lock);
+    return function(fd, address, length);
 }

@@ -22,8 +22,4 @@ const struct real_curl *real_curl(void);
 int real_connect(int fd, const struct sockaddr *address, socklen_t length);
 
 
-
-/* For pthread_atfork: the binding lock, so a child never inherits it held. */
-void real_lock(void);
-void real_unlock(void);
 #endif

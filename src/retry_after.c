@@ -152,7 +152,8 @@ static bool parse_http_date(struct cursor *c, time_t *out)
     if(year < 1970 || year > 9999 || day < 1 || day > days_in_month(year, month))
         return false;
     long days = days_from_civil(year, month, day);
-    *out = (time_t)(days * 86400L + hour * 3600L + minute * 60L + second);
+    /* long long: a 32-bit long overflows at 2038, well inside the years accepted */
+    *out = (time_t)((long long)days * 86400 + hour * 3600L + minute * 60L + second);
     return true;
 }
 

@@ -6,18 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "handles.h"
-#include "real.h"
 
 __thread int runtime_in_transfer;
 
 static struct tryagain_config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static int log_fd = STDERR_FILENO;
+static struct stat log_file_identity; /* of log_fd, when it is TRYAGAIN_LOG_FILE's */
+static pthread_mutex_t log_file_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *lookup_environment(const char *name, void *ctx)
 {
@@ -61,19 +63,39 @@ static void open_log_file(void)
         warn_on_stderr(line, NULL);
         return;
     }
+    fstat(fd, &log_file_identity);
     log_fd = fd;
+}
+
+/* A daemon may close every descriptor after start-up and open its own files: the number the
+   log file had may now be the program's. Checked before each line (lines are rare), and the
+   file opened anew rather than write into a descriptor that is no longer ours. */
+static int log_destination(void)
+{
+    if(log_fd == STDERR_FILENO)
+        return log_fd;
+    pthread_mutex_lock(&log_file_lock);
+    struct stat now;
+    if(fstat(log_fd, &now) != 0 || now.st_dev != log_file_identity.st_dev ||
+       now.st_ino != log_file_identity.st_ino) {
+        log_fd = STDERR_FILENO;
+        open_log_file();
+    }
+    int fd = log_fd;
+    pthread_mutex_unlock(&log_file_lock);
+    return fd;
 }
 
 static void lock_everything(void)
 {
-    real_lock();
     handles_lock();
+    pthread_mutex_lock(&log_file_lock);
 }
 
 static void unlock_everything(void)
 {
+    pthread_mutex_unlock(&log_file_lock);
     handles_unlock();
-    real_unlock();
 }
 
 static void unlock_everything_in_child(void)
@@ -117,7 +139,7 @@ void runtime_log(const struct log_event *event)
     char line[1024];
     size_t length =
         log_format_event(event, c->log_format, wall_ms(), (long)getpid(), line, sizeof(line));
-    write_all(log_fd, line, length);
+    write_all(log_destination(), line, length);
 }
 
 static atomic_long stat_transfers, stat_connects, stat_attempts, stat_retries, stat_recovered,
@@ -152,5 +174,5 @@ __attribute__((destructor)) static void print_stats_at_exit(void)
     char line[512];
     size_t length =
         log_format_stats(&stats, config.log_format, wall_ms(), (long)getpid(), line, sizeof(line));
-    write_all(log_fd, line, length);
+    write_all(log_destination(), line, length);
 }
