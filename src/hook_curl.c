@@ -27,9 +27,10 @@ union option_value {
     curl_off_t offset;
 };
 
-/* Options the library stands in for once its callbacks are installed: the real handle keeps
-   the library's, and the program's are only noted. */
-static bool is_gated(const struct handle_state *state, CURLoption option)
+/* The program's callback options, by which of the library's hooks stands in for them. */
+enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
+
+static enum callback_group callback_group(CURLoption option)
 {
     switch(option) {
     case CURLOPT_WRITEFUNCTION:
@@ -37,34 +38,33 @@ static bool is_gated(const struct handle_state *state, CURLoption option)
     case CURLOPT_HEADERFUNCTION:
     case CURLOPT_HEADERDATA:
     case CURLOPT_HEADER:
-        return state->callbacks_installed;
+        return WRITE_SIDE;
     case CURLOPT_READFUNCTION:
     case CURLOPT_READDATA:
-        return state->read_hook_installed;
+        return READ_SIDE;
     case CURLOPT_SEEKFUNCTION:
     case CURLOPT_SEEKDATA:
-        return state->seek_hook_installed;
+        return SEEK_SIDE;
     default:
-        return false;
+        return NOT_A_CALLBACK;
     }
 }
 
-static bool is_callback_option(CURLoption option)
+/* Once the library's hook for an option is installed, the real handle keeps the hook and the
+   program's value is only noted. */
+static bool is_gated(const struct handle_state *state, CURLoption option)
 {
-    switch(option) {
-    case CURLOPT_WRITEFUNCTION:
-    case CURLOPT_WRITEDATA:
-    case CURLOPT_HEADERFUNCTION:
-    case CURLOPT_HEADERDATA:
-    case CURLOPT_HEADER:
-    case CURLOPT_READFUNCTION:
-    case CURLOPT_READDATA:
-    case CURLOPT_SEEKFUNCTION:
-    case CURLOPT_SEEKDATA:
-        return true;
-    default:
-        return false;
+    switch(callback_group(option)) {
+    case WRITE_SIDE:
+        return state->callbacks_installed;
+    case READ_SIDE:
+        return state->read_hook_installed;
+    case SEEK_SIDE:
+        return state->seek_hook_installed;
+    case NOT_A_CALLBACK:
+        break;
     }
+    return false;
 }
 
 /* A CURLFORM_STREAM part is read through the handle's read callback, from where it stands:
@@ -95,7 +95,7 @@ static bool is_noted(CURLoption option)
     case CURLOPT_NOBODY:
         return true;
     default:
-        return is_callback_option(option);
+        return callback_group(option) != NOT_A_CALLBACK;
     }
 }
 
