@@ -244,17 +244,19 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
 
 size_t gate_header(struct gate *gate, char *data, size_t length)
 {
-    if(length >= 5 && !memcmp(data, "HTTP/", 5))
-        gate->body_started = false; /* a new response: what follows are its headers */
-    bool trailer = gate->body_started;
     /* A line passed straight on keeps its CURLOPT_HEADER half-done mark in the gate too: after
        a pause libcurl hands the same line over again, and its body half must not repeat. The
-       mark is free for it, as nothing held is pending. */
-    if(gate->mode == GATE_PASS)
+       mark is free for it, as nothing held is pending. Outside an attempt a status line is
+       the only sign that a new response (and no longer a trailer) begins. */
+    if(gate->mode == GATE_PASS) {
+        if(length >= 5 && !memcmp(data, "HTTP/", 5))
+            gate->body_started = false;
         return answer(gate,
-                      deliver_header(gate, data, length, trailer,
+                      deliver_header(gate, data, length, gate->body_started,
                                      &gate->release_header_sent_to_body),
                       length);
+    }
+    bool trailer = gate->body_started;
     gate->header_bytes += length;
     note_header_line(gate, data, length);
     if(gate->mode == GATE_HOLD) {
@@ -299,6 +301,7 @@ size_t gate_body(struct gate *gate, char *data, size_t length)
         if(result != DELIVERED)
             return answer(gate, result, length);
     }
+    gate->body_started = true; /* also when streaming began in the headers (a hold overflow) */
     enum delivery result = release_held(gate);
     if(result == DELIVERED)
         result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
@@ -341,4 +344,5 @@ void gate_discard(struct gate *gate)
 {
     forget_held(gate);
     gate->mode = GATE_PASS;
+    gate->body_started = false; /* what passes through next starts a response of its own */
 }

@@ -77,6 +77,8 @@ struct harness {
 
     /* The response of the current attempt, as each sink should see it. */
     struct bytes expected_body, expected_header;
+    bool body_seen;          /* of the current response: header lines now are trailers */
+    bool passing;            /* a perform the library does not retry: the gate passes through */
     bool lossy;              /* a release passed over a pause, or libcurl gave up paused */
     size_t exact_body, exact_header; /* received lengths up to which order must be exact */
 
@@ -175,7 +177,12 @@ static void model_header_line(struct harness *h, const uint8_t *line, size_t len
 static void model_header(struct harness *h, const uint8_t *line, size_t length)
 {
     model_header_line(h, line, length);
-    if(h->include_headers)
+    /* Within an attempt, libcurl never starts a response after a body; passing through,
+       the gate takes a status line as a new response. */
+    if(h->passing && length >= 5 && !memcmp(line, "HTTP/", 5))
+        h->body_seen = false;
+    /* libcurl hands trailers to the header callback only, even under CURLOPT_HEADER. */
+    if(h->include_headers && !h->body_seen)
         bytes_append(&h->expected_body, line, length);
     if(h->header_sink)
         bytes_append(h->header_sink == &h->body_sink ? &h->expected_body : &h->expected_header,
@@ -184,6 +191,7 @@ static void model_header(struct harness *h, const uint8_t *line, size_t length)
 
 static void model_body(struct harness *h, const uint8_t *data, size_t length)
 {
+    h->body_seen = true;
     bytes_append(&h->expected_body, data, length);
 }
 
@@ -413,6 +421,7 @@ static void start_attempt(struct harness *h)
 {
     h->expected_body.length = 0;
     h->expected_header.length = 0;
+    h->body_seen = false;
     h->lossy = false;
     h->exact_body = h->exact_header = 0;
     h->status = 0;
@@ -426,6 +435,7 @@ static void start_attempt(struct harness *h)
 static void run_pass_through_perform(struct harness *h)
 {
     TRACE("pass-through perform\n");
+    h->passing = true;
     /* A transfer can end while the program has a header line paused (a timeout), leaving the
        gate's mark that the line's CURLOPT_HEADER half went to the body sink; the next perform
        must not inherit it, or the body sink misses its first header line. gate_discard() clears
@@ -446,6 +456,7 @@ static size_t take_hold_limit(struct fuzz_input *in)
 
 static void run_retried_perform(struct harness *h, time_t now)
 {
+    h->passing = false;
     start_perform(h);
     for(int attempt = 1;; attempt++) {
         start_attempt(h);
