@@ -176,8 +176,3 @@ void handles_unlock(void)
 {
     pthread_mutex_unlock(&table_lock);
 }
-
-void handles_reinit_after_fork(void)
-{
-    pthread_mutex_init(&table_lock, NULL);
-}

@@ -67,6 +67,5 @@ const char *handles_method(const struct handle_state *state);
 /* For pthread_atfork: the table lock, so a child never inherits it held. */
 void handles_lock(void);
 void handles_unlock(void);
-void handles_reinit_after_fork(void);
 
 #endif
