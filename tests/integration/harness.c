@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -330,6 +333,18 @@ void assert_same_body_every_attempt(const struct server *server, const char *pat
         assert_int_equal(other_length, length);
         assert_string_equal(first, other);
     }
+}
+
+int refusing_port(int *socket_fd)
+{
+    *socket_fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(*socket_fd >= 0);
+    struct sockaddr_in address = {.sin_family = AF_INET};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(*socket_fd, (struct sockaddr *)&address, sizeof(address)), 0);
+    socklen_t length = sizeof(address);
+    assert_int_equal(getsockname(*socket_fd, (struct sockaddr *)&address, &length), 0);
+    return ntohs(address.sin_port);
 }
 
 int count_occurrences(const char *haystack, size_t length, const char *needle)

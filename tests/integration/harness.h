@@ -61,6 +61,10 @@ void assert_run_output(const struct run_result *result, const char *expected);
 void assert_same_body_every_attempt(const struct server *server, const char *path, int attempts,
                                     long length);
 
+/* A TCP port on 127.0.0.1 that refuses connections: bound, never listening, so no other
+   process can take it while the test runs. Close *socket_fd when done. */
+int refusing_port(int *socket_fd);
+
 /* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */
 int count_occurrences(const char *haystack, size_t length, const char *needle);
 /* The test body byte i of scripted_server.py's size=N bodies. */

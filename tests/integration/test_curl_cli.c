@@ -114,13 +114,11 @@ static void test_refused_connection_until_attempts_run_out(void **state)
 {
     (void)state;
     server_start(&server, "");
-    /* A port nothing listens on: a fresh server's port, once that server is gone. */
-    struct server gone;
-    server_start(&gone, "");
+    int refusing_fd;
     char refused[128];
-    snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", gone.port);
-    server_stop(&gone);
+    snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", refusing_port(&refusing_fd));
     run_program(&run, ARGV(CURL, "-s", refused), ENV("TRYAGAIN_MAX_ATTEMPTS=3",), NULL, 0, true);
+    close(refusing_fd);
     assert_int_equal(run.exit_status, 7); /* CURLE_COULDNT_CONNECT, as without the library */
     assert_int_equal(count_occurrences(run.err, run.err_len, "retrying in"), 2);
     assert_non_null(strstr(run.err, "attempt 3/3; giving up"));

@@ -207,20 +207,6 @@ static void threads_each_get_their_own_final_answer(void **state)
     free(expected.data);
 }
 
-/* A TCP port on 127.0.0.1 that refuses connections: bound, never listening, so no other
-   process can take it while the test runs. */
-static int refusing_port(void)
-{
-    closed_port_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(closed_port_fd >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(closed_port_fd, (struct sockaddr *)&address, sizeof(address)), 0);
-    socklen_t length = sizeof(address);
-    assert_int_equal(getsockname(closed_port_fd, (struct sockaddr *)&address, &length), 0);
-    return ntohs(address.sin_port);
-}
-
 static void fork_among_busy_threads_gives_a_working_child(void **state)
 {
     (void)state;
@@ -240,7 +226,7 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     }
     server_start(&server, script.data);
     char port[16], threads[16], transfers[16], forks[16];
-    snprintf(port, sizeof(port), "%d", refusing_port());
+    snprintf(port, sizeof(port), "%d", refusing_port(&closed_port_fd));
     snprintf(threads, sizeof(threads), "%d", FORK_THREADS);
     snprintf(transfers, sizeof(transfers), "%d", FORK_TRANSFERS);
     snprintf(forks, sizeof(forks), "%d", FORKS);
@@ -379,7 +365,7 @@ static void another_preload_library_beside_tryagain_curl(void **state)
 static void connect_with_interposer(const char *preload, const char *seen)
 {
     char port[16];
-    snprintf(port, sizeof(port), "%d", refusing_port());
+    snprintf(port, sizeof(port), "%d", refusing_port(&closed_port_fd));
     run_program(&run, ARGV(build_path("tests/tools/connect_client", 1), "127.0.0.1", port),
                 ENV("TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_MAX_ATTEMPTS=3", preload), NULL, 0,
                 false);

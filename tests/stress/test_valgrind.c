@@ -319,18 +319,6 @@ static void pycurl_retries_a_429(void **state)
     assert_int_equal(server_requests(&server, "/py"), 2);
 }
 
-static int refusing_port(void)
-{
-    closed_port_fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(closed_port_fd >= 0);
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(closed_port_fd, (struct sockaddr *)&address, sizeof(address)), 0);
-    socklen_t length = sizeof(address);
-    assert_int_equal(getsockname(closed_port_fd, (struct sockaddr *)&address, &length), 0);
-    return ntohs(address.sin_port);
-}
-
 /* wget calls connect() itself: the connect() hook's retries, under memcheck. */
 static void wget_connect_retries(void **state)
 {
@@ -341,7 +329,7 @@ static void wget_connect_retries(void **state)
     run_result_free(&run);
 
     char refused_url[64];
-    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", refusing_port());
+    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", refusing_port(&closed_port_fd));
     run_checked(ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", refused_url),
                 ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), 4);
     assert_int_equal(count_occurrences(run.err, run.err_len, "connect 127.0.0.1:"), 3);
