@@ -10,13 +10,23 @@ DEPFLAGS = -MMD -MP
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 SAN_FLAGS ?=
 
-LIB_SRCS  := $(sort $(wildcard src/*.c))
+# The library's folders, each with one role (README, "Development"):
+#   policy/   pure decisions and parsers: no I/O, no globals, no libcurl calls
+#   curl/     the libcurl hooks and what they keep per handle
+#   connect/  the connect() hook and its retry loop
+#   runtime/  what the whole process shares: real symbols, log, stats, clock, fork safety
+LIB_DIRS  := policy curl connect runtime
+LIB_SRCS  := $(sort $(foreach dir,$(LIB_DIRS),$(wildcard src/$(dir)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/lib/%.o)
 LIBRARY   := $(BUILD)/libtryagain.so
 
-# Pure modules that unit tests link directly (no hooks, no dlsym).
-PURE_SRCS := $(filter-out src/hook_%.c src/real.c src/runtime.c src/transfer.c,$(LIB_SRCS))
+# The pure set, linked into unit tests, fuzzers and the launcher without any preload: every
+# file of src/policy/, and the gate (curl/), a state machine with no I/O of its own that is
+# fuzzed against a model. A new file elsewhere is never pure by accident.
+PURE_SRCS := $(sort $(wildcard src/policy/*.c)) src/curl/gate.c
 PURE_OBJS := $(PURE_SRCS:src/%.c=$(BUILD)/obj/pure/%.o)
+# An archive, so that each program takes only the modules it calls.
+PURE_LIB  := $(BUILD)/obj/pure/libpure.a
 
 LAUNCHER_SRCS := $(sort $(wildcard src/launcher/*.c))
 LAUNCHER := $(BUILD)/tryagain
@@ -48,9 +58,9 @@ MANDIR  ?= $(PREFIX)/share/man
 .PHONY: all check unit integration clean install uninstall demo
 all: $(LIBRARY) $(if $(LAUNCHER_SRCS),$(LAUNCHER))
 
-$(LIBRARY): $(LIB_OBJS)
+$(LIBRARY): $(LIB_OBJS) src/exports.map
 	@mkdir -p $(@D)
-	$(CC) -shared -o $@ $^ -Wl,--version-script=src/exports.map -Wl,-z,defs -Wl,--as-needed $(SAN_FLAGS) -ldl -lpthread
+	$(CC) -shared -o $@ $(LIB_OBJS) -Wl,--version-script=src/exports.map -Wl,-z,defs -Wl,--as-needed $(SAN_FLAGS) -ldl -lpthread
 
 # initial-exec TLS: the library is preloaded, so its thread-locals sit in static TLS and are
 # read without a call to __tls_get_addr on every transfer and every failed connect().
@@ -63,59 +73,78 @@ $(BUILD)/obj/pure/%.o: src/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(LAUNCHER): $(LAUNCHER_SRCS) $(PURE_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $(LAUNCHER_SRCS) $(PURE_OBJS)
+$(PURE_LIB): $(PURE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(PURE_OBJS)
+LAUNCHER_OBJS := $(LAUNCHER_SRCS:src/%.c=$(BUILD)/obj/%.o)
+$(BUILD)/obj/launcher/%.o: src/launcher/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(PURE_OBJS) -lcmocka -lm
+	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# Launcher unit tests also link the launcher's files, all but the one with main().
-LAUNCHER_TESTED_SRCS := $(filter-out src/launcher/main.c,$(LAUNCHER_SRCS))
-$(BUILD)/tests/unit/test_launcher_%: tests/unit/test_launcher_%.c $(LAUNCHER_TESTED_SRCS) \
-                                      $(wildcard src/launcher/*.h) $(PURE_OBJS)
+$(LAUNCHER): $(LAUNCHER_OBJS) $(PURE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< \
-	    $(LAUNCHER_TESTED_SRCS) $(PURE_OBJS) -lcmocka -lm
+	$(CC) $(SAN_FLAGS) -o $@ $^
 
-$(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS) tests/integration/harness.h
+$(BUILD)/tests/unit/%: tests/unit/%.c $(PURE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(HARNESS) -lcmocka
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(PURE_LIB) -lcmocka -lm
+
+# Launcher unit tests also link the launcher's objects, all but the one with main().
+LAUNCHER_TESTED_OBJS := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS))
+$(BUILD)/tests/unit/test_launcher_%: tests/unit/test_launcher_%.c $(LAUNCHER_TESTED_OBJS) $(PURE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \
+	    $(LAUNCHER_TESTED_OBJS) $(PURE_LIB) -lcmocka -lm
+
+$(BUILD)/tests/integration/%: tests/integration/%.c $(HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(HARNESS) -lcmocka
 
 $(BUILD)/tests/programs/%-gnutls: tests/programs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(CURL_GNUTLS_SO) -lpthread
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(CURL_GNUTLS_SO) -lpthread
 
 $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< -lcurl -lpthread
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< -lcurl -lpthread
 
+# Every suite runs even when an earlier one fails; the target fails if any did.
 unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@status=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || status=1; done; exit $$status
 
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< -lpthread
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< -lpthread
 
 # Statically linked tools (tryagain doctor's tests); libc.a comes with libc6-dev. No sanitizers:
 # they need the dynamic loader.
 $(BUILD)/tests/tools/static_%: tests/tools/static_%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -static -o $@ $<
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(DEPFLAGS) -static -o $@ $<
 
 integration: all $(ITEST_BINS) $(PROGRAMS) $(TOOLS)
-	@set -e; for t in $(ITEST_BINS); do echo "== $$t"; TRYAGAIN_BUILD=$(abspath $(BUILD)) $$t; done
+	@status=0; for t in $(ITEST_BINS); do echo "== $$t"; \
+	    TRYAGAIN_BUILD=$(abspath $(BUILD)) $$t || status=1; done; exit $$status
 
-check: unit integration
+# make check runs both halves even when the first fails.
+check:
+	@status=0; $(MAKE) --no-print-directory unit || status=1; \
+	    $(MAKE) --no-print-directory integration || status=1; exit $$status
 
 demo: all
 	scripts/demo.sh
 
+# Every build folder, named once: the default build, the sanitizer builds (mk/*.mk use these
+# names) and the benchmarks' private build lives in a temporary directory of its own.
+SANITIZE_BUILD := build-sanitize
+TSAN_BUILD     := build-tsan
+BUILD_FOLDERS  := $(BUILD) $(SANITIZE_BUILD) $(TSAN_BUILD)
 clean:
-	rm -rf $(BUILD) build-sanitize build-tsan
+	rm -rf $(BUILD_FOLDERS)
 
--include $(wildcard $(BUILD)/obj/*/*.d)
+# Headers are dependencies: every object and test binary writes a .d file next to itself.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # Larger jobs (sanitizers, stress, fuzzing, benchmarks) each keep their rules in a file of its own.
 include $(sort $(wildcard mk/*.mk))

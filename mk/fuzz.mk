@@ -29,17 +29,16 @@ FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)
 fuzz-toolchain:
 	@scripts/fuzz.sh toolchain
 
-$(FUZZ_BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) | fuzz-toolchain
+$(FUZZ_BUILD)/obj/%.o: src/%.c | fuzz-toolchain
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link $(DEPFLAGS) -c -o $@ $<
 
 $(FUZZ_ARCHIVE): $(FUZZ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_input.h $(FUZZ_ARCHIVE) \
-                      $(wildcard src/*.h) | fuzz-toolchain
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer -o $@ $< $(FUZZ_ARCHIVE)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ARCHIVE) | fuzz-toolchain
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SANITIZE) -fsanitize=fuzzer $(DEPFLAGS) -o $@ $< $(FUZZ_ARCHIVE)
 
 fuzz-build: $(FUZZ_BINS)
 

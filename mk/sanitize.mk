@@ -4,7 +4,7 @@
 # preloaded ahead of the library). Any sanitizer report fails the run.
 
 # One level below the source tree: the harness finds the sources at $(BUILD)/..
-SANITIZE_BUILD  := build-sanitize
+
 SANITIZE_CFLAGS := -O1 -g -fno-omit-frame-pointer
 SANITIZE_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all
 

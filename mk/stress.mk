@@ -6,7 +6,7 @@
 STRESS_DIR     := $(BUILD)/tests/stress
 STRESS_TEST    := $(STRESS_DIR)/test_stress
 STRESS_HELPERS := $(STRESS_DIR)/ctor_transfer.so $(STRESS_DIR)/interposer.so $(STRESS_DIR)/ctor_main
-TSAN_BUILD     := build-tsan
+
 
 .PHONY: stress stress-threads-tsan tsan-build
 stress: all $(PROGRAMS) $(TOOLS) $(STRESS_TEST) $(STRESS_HELPERS)
@@ -22,9 +22,9 @@ stress-threads-tsan: $(STRESS_TEST)
 # Meant to be reached through stress-threads-tsan, which sets BUILD and the flags.
 tsan-build: $(LIBRARY) $(BUILD)/tests/programs/stress_client
 
-$(STRESS_TEST): tests/stress/test_stress.c $(HARNESS) tests/integration/harness.h
+$(STRESS_TEST): tests/stress/test_stress.c $(HARNESS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(HARNESS) -lcmocka
+	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(HARNESS) -lcmocka
 
 $(STRESS_DIR)/ctor_transfer.so: tests/stress/ctor_transfer.c
 	@mkdir -p $(@D)

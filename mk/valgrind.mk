@@ -10,6 +10,6 @@ valgrind: all $(PROGRAMS) $(TOOLS) $(VALGRIND_TEST)
 	    { echo "make valgrind: valgrind is not installed (apt-get install valgrind)"; exit 1; }
 	TRYAGAIN_BUILD=$(abspath $(BUILD)) $(VALGRIND_TEST)
 
-$(VALGRIND_TEST): tests/stress/test_valgrind.c $(HARNESS) tests/integration/harness.h
+$(VALGRIND_TEST): tests/stress/test_valgrind.c $(HARNESS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(HARNESS) -lcmocka
+	$(CC) $(CPPFLAGS) -Itests/integration $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(HARNESS) -lcmocka

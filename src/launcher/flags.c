@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
+#include "policy/config.h"
 
 enum flag_kind {
     FLAG_COUNT,        /* a whole number of attempts */

@@ -6,7 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "config.h"
+#include "policy/config.h"
 #include "fuzz_input.h"
 
 static const char *const variable_names[] = {

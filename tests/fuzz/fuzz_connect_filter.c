@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "config.h"
-#include "connect_filter.h"
-#include "connect_retry.h"
+#include "policy/config.h"
+#include "policy/connect_filter.h"
+#include "policy/connect_rules.h"
 #include "fuzz_input.h"
 
 static const uint8_t loopback6[16] = {[15] = 1};

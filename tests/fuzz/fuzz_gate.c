@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "fuzz_input.h"
-#include "gate.h"
-#include "retry_after.h"
+#include "curl/gate.h"
+#include "policy/retry_after.h"
 
 #define ATTEMPTS_MAX 6
 #define PERFORMS_MAX 4

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "fuzz_input.h"
-#include "log_format.h"
-#include "policy.h"
-#include "retry_after.h"
+#include "policy/log_format.h"
+#include "policy/retry_plan.h"
+#include "policy/retry_after.h"
 
 #define RUNTIME_LINE_SIZE 1024 /* runtime_log's buffer */
 #define WALL_MS_MAX 253402300799999LL /* the last millisecond of year 9999 */

@@ -7,11 +7,11 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
-#include "connect_retry.h"
+#include "policy/config.h"
+#include "policy/connect_rules.h"
 #include "fuzz_input.h"
-#include "policy.h"
-#include "retry_after.h"
+#include "policy/retry_plan.h"
+#include "policy/retry_after.h"
 
 #define DAY_MS 86400000L
 

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "fuzz_input.h"
-#include "retry_after.h"
+#include "policy/retry_after.h"
 
 /* From 1970 to past year 9999, so the clock the parser is given stays a plausible time(). */
 #define NOW_MAX ((time_t)1 << 38)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz_input.h"
-#include "url.h"
+#include "policy/url.h"
 
 #define URL_MAX 2048
 #define QUERY_ITEMS_MAX 4

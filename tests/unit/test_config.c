@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "policy/config.h"
 
 #define MAX_VARS 16
 #define MAX_WARNINGS 8

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "connect_filter.h"
+#include "policy/connect_filter.h"
 
 static struct sockaddr_in ipv4(const char *address, int port)
 {

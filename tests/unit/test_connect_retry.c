@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "connect_retry.h"
+#include "policy/connect_rules.h"
 
 /* The configuration a process gets from these variables (NULL-terminated name, value pairs). */
 static const char *lookup_pairs(const char *name, void *ctx)

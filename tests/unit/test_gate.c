@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "gate.h"
+#include "curl/gate.h"
 
 #define TRANSCRIPT_MAX (1 << 18)
 

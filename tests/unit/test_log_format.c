@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "log_format.h"
+#include "policy/log_format.h"
 
 /* 2024-01-02T03:04:05.678Z */
 #define WALL_MS 1704164645678LL

@@ -8,8 +8,8 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "config.h"
-#include "policy.h"
+#include "policy/config.h"
+#include "policy/retry_plan.h"
 
 static const char *no_variables(const char *name, void *ctx)
 {

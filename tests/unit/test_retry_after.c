@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "retry_after.h"
+#include "policy/retry_after.h"
 
 /* Sun, 06 Nov 1994 08:49:37 GMT */
 #define EXAMPLE_DATE ((time_t)784111777)

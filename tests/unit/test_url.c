@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include "url.h"
+#include "policy/url.h"
 
 static void assert_split(const char *url, const char *scheme, const char *host)
 {

@@ -1,6 +1,6 @@
 /* One table of {name, default, what it accepts}, parsed once. A bad value is never fatal: it is
    named in one warning line and the default takes its place, so the program always runs on. */
-#include "config.h"
+#include "policy/config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "list.h"
+#include "policy/list.h"
 
 enum value_kind { KIND_NUMBER, KIND_BOOL, KIND_JITTER, KIND_STATUS_LIST, KIND_HOST_LIST,
                   KIND_LOG_LEVEL, KIND_PATH, KIND_LOG_FORMAT, KIND_CONNECT_KINDS,

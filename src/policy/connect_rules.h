@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "config.h"
-#include "policy.h"
+#include "policy/config.h"
+#include "policy/retry_plan.h"
 
 /* True for every errno that some kind of socket may retry: the one test made on the failure
    path before anything else is looked at, so most failures cost one switch. */

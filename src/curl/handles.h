@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "gate.h"
+#include "curl/gate.h"
 
 /* libcurl's own request kinds, from which the method follows when no custom one is set. */
 enum base_method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT };

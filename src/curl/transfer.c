@@ -2,18 +2,18 @@
    every upload read; the program's own callbacks are called from there. They are installed on
    a handle's first retried perform and stay, so the success path costs no extra setopt calls;
    outside a retried perform the gate simply passes everything through. */
-#include "transfer.h"
+#include "curl/transfer.h"
 
 #include <stdio.h>
 #include <time.h>
 
-#include "clock.h"
-#include "gate.h"
-#include "log_format.h"
-#include "policy.h"
-#include "retry_after.h"
-#include "runtime.h"
-#include "url.h"
+#include "runtime/clock.h"
+#include "curl/gate.h"
+#include "policy/log_format.h"
+#include "policy/retry_plan.h"
+#include "policy/retry_after.h"
+#include "runtime/runtime.h"
+#include "policy/url.h"
 
 /* An error response larger than this is handed to the program instead of being held for a
    possible retry: holding it whole would cost the program memory it never asked for. */

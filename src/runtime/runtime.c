@@ -1,4 +1,4 @@
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -10,8 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "clock.h"
-#include "handles.h"
+#include "runtime/clock.h"
+#include "curl/handles.h"
 
 __thread int runtime_in_transfer;
 

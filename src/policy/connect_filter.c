@@ -1,6 +1,6 @@
 /* Destinations are matched by numeric address because connect() never sees host names;
    "localhost" is the one name accepted, as the loopback addresses of both families. */
-#include "connect_filter.h"
+#include "policy/connect_filter.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "list.h"
+#include "policy/list.h"
 
 static bool parse_port(const char *text, size_t len, uint16_t *out)
 {

@@ -1,7 +1,7 @@
 /* One lock guards the table, and only for a lookup or an insert: never across a transfer, a
    wait or a call into the program. A handle is used by one thread at a time (libcurl's rule),
    so its state needs no lock of its own. */
-#include "handles.h"
+#include "curl/handles.h"
 
 #include <pthread.h>
 #include <stdint.h>

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handles.h"
-#include "real.h"
-#include "runtime.h"
-#include "transfer.h"
+#include "curl/handles.h"
+#include "runtime/real.h"
+#include "runtime/runtime.h"
+#include "curl/transfer.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

@@ -1,6 +1,6 @@
 /* snprintf into the caller's buffer and nothing else: no allocation, so a line can be written
    from any hook. Floating point is avoided on purpose (glibc may allocate to print it). */
-#include "log_format.h"
+#include "policy/log_format.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "url.h"
+#include "policy/url.h"
 
 struct line {
     char *buffer;

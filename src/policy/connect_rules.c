@@ -1,7 +1,7 @@
 /* The errno lists follow what "not listening yet" looks like from a blocking connect(): TCP
    reports a refused or unreachable peer, a unix-domain socket reports a missing file, a
    socket file whose server has not called listen() yet, or a full backlog. */
-#include "connect_retry.h"
+#include "policy/connect_rules.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "list.h"
+#include "policy/list.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "policy/config.h"
 
 /* What one attempt of a transfer came to, as far as the decision needs it. */
 struct attempt_result {

@@ -1,4 +1,4 @@
-#include "policy.h"
+#include "policy/retry_plan.h"
 
 #include <curl/curl.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "connect_filter.h"
+#include "policy/connect_filter.h"
 
 enum jitter_mode { JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_NONE };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };

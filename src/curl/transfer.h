@@ -4,9 +4,9 @@
 
 #include <curl/curl.h>
 
-#include "config.h"
-#include "handles.h"
-#include "real.h"
+#include "policy/config.h"
+#include "curl/handles.h"
+#include "runtime/real.h"
 
 /* True when retries apply to this handle's transfer (an http(s) URL, a host TRYAGAIN_HOSTS lets
    through). */

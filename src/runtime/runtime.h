@@ -4,8 +4,8 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-#include "log_format.h"
+#include "policy/config.h"
+#include "policy/log_format.h"
 
 /* Read from the environment on first use; bad values are warned about on stderr then. */
 const struct tryagain_config *runtime_config(void);

@@ -18,10 +18,10 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "clock.h"
-#include "connect_retry.h"
-#include "real.h"
-#include "runtime.h"
+#include "runtime/clock.h"
+#include "policy/connect_rules.h"
+#include "runtime/real.h"
+#include "runtime/runtime.h"
 
 #define EXPORT __attribute__((visibility("default")))
 

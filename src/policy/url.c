@@ -1,4 +1,4 @@
-#include "url.h"
+#include "policy/url.h"
 
 #include <ctype.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* The program must see exactly one response per call: the final attempt's. So nothing of an
    attempt reaches the program until the gate knows the attempt is final, and a response the
    program has started to receive is never retried. */
-#include "gate.h"
+#include "curl/gate.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "policy.h"
+#include "policy/config.h"
+#include "policy/retry_plan.h"
 
 enum log_event_kind { EVENT_RETRY, EVENT_GIVE_UP, EVENT_DONE };
 

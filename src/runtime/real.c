@@ -1,6 +1,6 @@
 /* libcurl is found, never loaded: RTLD_NEXT sees a libcurl the program linked; one it
    dlopen()ed with RTLD_LOCAL (pycurl, PHP) is only reachable by name with RTLD_NOLOAD. */
-#include "real.h"
+#include "runtime/real.h"
 
 #include <dlfcn.h>
 #include <errno.h>

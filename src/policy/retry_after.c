@@ -1,6 +1,6 @@
 /* Parses by hand instead of strptime: strptime follows the locale, and the program's locale
    is not ours to depend on. */
-#include "retry_after.h"
+#include "policy/retry_after.h"
 
 #include <ctype.h>
 #include <string.h>
