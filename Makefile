@@ -164,3 +164,14 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tryagain $(DESTDIR)$(LIBDIR)/tryagain/libtryagain.so \
 	    $(DESTDIR)$(MANDIR)/man1/tryagain.1
 	rmdir $(DESTDIR)$(LIBDIR)/tryagain 2>/dev/null || true
+
+# The style is .clang-format's (Debian's clang-format 14); CI fails on any difference.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+.PHONY: format format-check
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@command -v clang-format >/dev/null || \
+	    { echo "make format-check: clang-format is not installed (apt-get install clang-format)"; exit 1; }
+	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: every file matches .clang-format"

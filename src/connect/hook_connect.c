@@ -43,7 +43,7 @@ struct connect_retry {
     long long started_ms;
     long long waited_ms;
     struct sockaddr_storage local; /* the program's binding, when it must be restored */
-    socklen_t local_length;        /* 0: nothing to restore */
+    socklen_t local_length; /* 0: nothing to restore */
 };
 
 static bool descriptor_is_blocking(int fd, bool *blocking)
@@ -82,7 +82,9 @@ static void log_attempt(const struct connect_retry *retry, const struct retry_pl
 {
     char unknown[32];
     struct log_event event = {
-        .kind = plan->retry ? EVENT_RETRY : is_give_up(plan->reason) ? EVENT_GIVE_UP : EVENT_DONE,
+        .kind = plan->retry                ? EVENT_RETRY
+                : is_give_up(plan->reason) ? EVENT_GIVE_UP
+                                           : EVENT_DONE,
         .method = NULL,
         .target = retry->target,
         .error = succeeded ? NULL : connect_errno_text(retry->error, unknown, sizeof(unknown)),

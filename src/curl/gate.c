@@ -102,7 +102,8 @@ static enum delivery deliver_body(struct gate *gate, char *data, size_t length,
     size_t done = 0;
     while(done < length) {
         size_t chunk = length - done > GATE_CHUNK_MAX ? GATE_CHUNK_MAX : length - done;
-        enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data + done, chunk);
+        enum delivery result =
+            call_sink(gate->sinks.body, gate->sinks.body_data, data + done, chunk);
         if(result != DELIVERED) {
             *delivered_prefix = done;
             return result;
@@ -291,8 +292,8 @@ size_t gate_body(struct gate *gate, char *data, size_t length)
                 enum delivery result = start_streaming(gate);
                 if(result != DELIVERED)
                     return answer(gate, result, length);
-                return answer(gate, call_sink(gate->sinks.body, gate->sinks.body_data, data,
-                                              length), length);
+                return answer(
+                    gate, call_sink(gate->sinks.body, gate->sinks.body_data, data, length), length);
             }
         }
         if(hold_record(gate, RECORD_BODY, data, length))

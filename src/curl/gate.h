@@ -23,8 +23,8 @@ struct gate_sinks {
 typedef bool (*gate_hold_fn)(void *ctx, long status);
 
 enum gate_mode {
-    GATE_PASS,   /* outside a retried perform: everything goes straight to the program */
-    GATE_HOLD,   /* collecting the attempt */
+    GATE_PASS, /* outside a retried perform: everything goes straight to the program */
+    GATE_HOLD, /* collecting the attempt */
     GATE_STREAM, /* the program has this response: deliver as it arrives */
 };
 
@@ -45,14 +45,14 @@ struct gate {
     unsigned char *held;
     size_t held_length;
     size_t held_capacity;
-    size_t release_cursor;   /* offset of the next record to hand over */
+    size_t release_cursor; /* offset of the next record to hand over */
     bool release_header_sent_to_body; /* CURLOPT_HEADER: first half of a header record done */
 
     /* Facts of the current attempt. */
-    long status;             /* of the latest status line */
+    long status; /* of the latest status line */
     bool body_started;
-    bool released;           /* the program has been shown part of this attempt */
-    bool program_refused;    /* a callback of the program returned a short count */
+    bool released; /* the program has been shown part of this attempt */
+    bool program_refused; /* a callback of the program returned a short count */
     size_t header_bytes;
     char retry_after[GATE_RETRY_AFTER_MAX];
     size_t retry_after_length; /* 0: no Retry-After in the latest header block */

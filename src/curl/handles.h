@@ -32,18 +32,18 @@ struct handle_state {
     char custom_method[24]; /* "" when none; longer methods are kept as "(long)" */
     enum base_method base_method;
 
-    bool formpost;           /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
-    bool formpost_streams;   /* ...and some part comes from the read callback (CURLFORM_STREAM) */
+    bool formpost; /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
+    bool formpost_streams; /* ...and some part comes from the read callback (CURLFORM_STREAM) */
 
     /* Ours. */
     bool callbacks_installed; /* the real handle calls the gate */
     bool read_hook_installed; /* ...and read_through for uploads */
     bool seek_hook_installed; /* ...and seek_through */
-    bool in_perform;          /* a perform of this handle is under way (no nesting) */
-    bool idempotent;          /* of the transfer under way */
+    bool in_perform; /* a perform of this handle is under way (no nesting) */
+    bool idempotent; /* of the transfer under way */
     struct gate gate;
     long long upload_bytes_read; /* in the current attempt */
-    long upload_start_offset;    /* ftell of the default FILE* reader at the call, -1 unknown */
+    long upload_start_offset; /* ftell of the default FILE* reader at the call, -1 unknown */
     int attempt;
 };
 

@@ -1,7 +1,7 @@
 /* The exported curl_easy_* hooks. Each one: pass straight through when retries are off or
    libcurl is not found, otherwise note what retries need and hand over to transfer.c. */
 #define CURL_DISABLE_DEPRECATION 1 /* CURLOPT_PUT and CURLOPT_HTTPPOST are still the program's */
-#define CURL_DISABLE_TYPECHECK 1   /* curl_easy_setopt is a macro under gcc's type checking */
+#define CURL_DISABLE_TYPECHECK 1 /* curl_easy_setopt is a macro under gcc's type checking */
 #include <curl/curl.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -66,7 +66,7 @@ static int seek_through(void *userdata, curl_off_t offset, int origin)
         return state->seek_fn(state->seek_data, offset, origin);
     if(!state->read_fn)
         return fseek(default_reader_file(state), (long)offset, origin) ? CURL_SEEKFUNC_CANTSEEK
-                                                                        : CURL_SEEKFUNC_OK;
+                                                                       : CURL_SEEKFUNC_OK;
     return CURL_SEEKFUNC_CANTSEEK;
 }
 
@@ -207,7 +207,7 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
                         const struct tryagain_config *config, const struct attempt_result *result,
                         const struct retry_plan *plan, int attempt)
 {
-    enum log_event_kind kind = plan->retry ? EVENT_RETRY
+    enum log_event_kind kind = plan->retry                                   ? EVENT_RETRY
                                : is_give_up(plan->reason, result->curl_code) ? EVENT_GIVE_UP
                                                                              : EVENT_DONE;
     if(!runtime_log_wanted(kind))
@@ -248,7 +248,8 @@ CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct han
         state->upload_bytes_read = 0;
         gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
         CURLcode code = real->easy_perform(handle);
-        struct attempt_result result = describe_attempt(real, handle, state, code, state->idempotent);
+        struct attempt_result result =
+            describe_attempt(real, handle, state, code, state->idempotent);
         long elapsed = config->deadline_ms ? (long)(clock_now_ms() - started) : 0;
         struct retry_plan plan =
             policy_plan(config, &result, attempt, elapsed, previous_wait, clock_random());

@@ -91,20 +91,28 @@ static bool resolve_program(const char *name, char *out, size_t size)
 static const char *multiarch_triple(int machine)
 {
     switch(machine) {
-    case 62: return "x86_64-linux-gnu";
-    case 183: return "aarch64-linux-gnu";
-    case 3: return "i386-linux-gnu";
-    case 40: return "arm-linux-gnueabihf";
-    case 243: return "riscv64-linux-gnu";
-    case 21: return "powerpc64le-linux-gnu";
-    case 22: return "s390x-linux-gnu";
-    default: return NULL;
+    case 62:
+        return "x86_64-linux-gnu";
+    case 183:
+        return "aarch64-linux-gnu";
+    case 3:
+        return "i386-linux-gnu";
+    case 40:
+        return "arm-linux-gnueabihf";
+    case 243:
+        return "riscv64-linux-gnu";
+    case 21:
+        return "powerpc64le-linux-gnu";
+    case 22:
+        return "s390x-linux-gnu";
+    default:
+        return NULL;
     }
 }
 
 /* Tries dir/name, with $ORIGIN in dir standing for the program's directory. */
-static bool try_library_dir(const char *dir, size_t dir_len, const char *origin,
-                            const char *name, char *out, size_t size)
+static bool try_library_dir(const char *dir, size_t dir_len, const char *origin, const char *name,
+                            char *out, size_t size)
 {
     char expanded[PATH_MAX];
     if(dir_len >= 7 && !strncmp(dir, "$ORIGIN", 7))
@@ -161,8 +169,8 @@ static const char *curl_flavour(const char *library)
 /* Libraries whose connect() calls reach local system services, not the program's peers. */
 static bool is_plumbing_library(const char *library)
 {
-    static const char *const prefixes[] = {"libc.so", "libselinux.", "libsystemd.", "libaudit.",
-                                           "libdbus-", "libcurl"};
+    static const char *const prefixes[] = {"libc.so",   "libselinux.", "libsystemd.",
+                                           "libaudit.", "libdbus-",    "libcurl"};
     for(size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         if(!strncmp(library, prefixes[i], strlen(prefixes[i])))
             return true;
@@ -198,8 +206,7 @@ static void note_curl_library(struct findings *found, const struct elf_facts *fa
 }
 
 /* object is "" for the program itself, else the library's name. */
-static void note_object(struct findings *found, const struct elf_facts *facts,
-                        const char *object)
+static void note_object(struct findings *found, const struct elf_facts *facts, const char *object)
 {
     note_curl_library(found, facts, object);
     if(facts->imports_easy_perform)
@@ -226,8 +233,7 @@ static void gather_libraries(const struct elf_facts *program, const char *progra
         char path[PATH_MAX];
         if(curl_flavour(name))
             continue; /* libcurl's own imports say nothing about the program */
-        if(!find_library(program, origin, name, path, sizeof(path)) ||
-           !read_facts(path, library)) {
+        if(!find_library(program, origin, name, path, sizeof(path)) || !read_facts(path, library)) {
             fprintf(out, "  note: could not find %s to look inside it\n", name);
             continue;
         }
@@ -244,8 +250,7 @@ static void describe_via(FILE *out, const char *via)
         fprintf(out, " (through %s)", via);
 }
 
-static void report_curl(const struct findings *found, const struct elf_facts *program,
-                        FILE *out)
+static void report_curl(const struct findings *found, const struct elf_facts *program, FILE *out)
 {
     if(!found->curl_library[0]) {
         if(program->mentions_libcurl)
@@ -264,8 +269,10 @@ static void report_curl(const struct findings *found, const struct elf_facts *pr
         fprintf(out, ": failed transfers are retried\n");
     }
     if(found->multi)
-        fprintf(out, "  %s libcurl's multi interface (curl_multi_*): transfers made that way are "
-                     "not retried\n", found->easy ? "also uses" : "uses only");
+        fprintf(out,
+                "  %s libcurl's multi interface (curl_multi_*): transfers made that way are "
+                "not retried\n",
+                found->easy ? "also uses" : "uses only");
     if(!found->easy && !found->multi && !found->symbols_known)
         fprintf(out, "  its symbol table could not be read, so which libcurl calls it makes is "
                      "unknown\n");
@@ -308,13 +315,17 @@ static enum verdict report_dynamic_program(const char *path, const struct elf_fa
 static enum verdict report_elf(const char *path, const struct elf_facts *program, FILE *out)
 {
     if(program->is_go) {
-        fprintf(out, "%s: a Go program: Go makes its own system calls instead of calling libc's "
-                     "connect() or libcurl, so tryagain cannot reach it\n", path);
+        fprintf(out,
+                "%s: a Go program: Go makes its own system calls instead of calling libc's "
+                "connect() or libcurl, so tryagain cannot reach it\n",
+                path);
         return CANNOT_HELP;
     }
     if(!program->has_interpreter) {
-        fprintf(out, "%s: statically linked (no program interpreter): the dynamic loader never "
-                     "runs, so LD_PRELOAD has no effect\n", path);
+        fprintf(out,
+                "%s: statically linked (no program interpreter): the dynamic loader never "
+                "runs, so LD_PRELOAD has no effect\n",
+                path);
         if(program->mentions_libcurl)
             fprintf(out, "  it seems to contain its own copy of libcurl\n");
         return CANNOT_HELP;
@@ -331,9 +342,13 @@ static bool report_set_id_bits(const char *path, const struct stat *info, FILE *
     bool setgid = (info->st_mode & S_ISGID) != 0 && (info->st_mode & S_IXGRP);
     if(!setuid && !setgid)
         return false;
-    fprintf(out, "%s: %s (owner uid %ld, group gid %ld): the loader ignores LD_PRELOAD when it "
-                 "runs with another user's or group's rights; use a copy without the bit\n",
-            path, setuid && setgid ? "setuid and setgid" : setuid ? "setuid" : "setgid",
+    fprintf(out,
+            "%s: %s (owner uid %ld, group gid %ld): the loader ignores LD_PRELOAD when it "
+            "runs with another user's or group's rights; use a copy without the bit\n",
+            path,
+            setuid && setgid ? "setuid and setgid"
+            : setuid         ? "setuid"
+                             : "setgid",
             (long)info->st_uid, (long)info->st_gid);
     return true;
 }
@@ -360,8 +375,7 @@ static enum verdict examine_script(const char *path, const struct mapped_file *f
         fprintf(out, "%s: a script with an empty #! line\n", path);
         return CANNOT_HELP;
     }
-    fprintf(out, "%s: a script run by %s%s%s\n", path, interpreter, *argument ? " " : "",
-            argument);
+    fprintf(out, "%s: a script run by %s%s%s\n", path, interpreter, *argument ? " " : "", argument);
     fprintf(out, "  the programs it starts inherit LD_PRELOAD too: ask tryagain doctor about "
                  "the ones that use the network\n");
     const char *base = strrchr(interpreter, '/');
@@ -394,8 +408,10 @@ static enum verdict examine_file(const char *path, const struct mapped_file *fil
         verdict = report_elf(path, facts, out);
     }
     else {
-        fprintf(out, "%s: neither an ELF program nor a #! script: nothing tryagain can work "
-                     "with\n", path);
+        fprintf(out,
+                "%s: neither an ELF program nor a #! script: nothing tryagain can work "
+                "with\n",
+                path);
         verdict = CANNOT_HELP;
     }
     free(facts);

@@ -14,9 +14,16 @@ struct reader {
 };
 
 enum {
-    PT_LOAD_ = 1, PT_DYNAMIC_ = 2, PT_INTERP_ = 3, PT_NOTE_ = 4,
+    PT_LOAD_ = 1,
+    PT_DYNAMIC_ = 2,
+    PT_INTERP_ = 3,
+    PT_NOTE_ = 4,
     SHT_DYNSYM_ = 11,
-    DT_NULL_ = 0, DT_NEEDED_ = 1, DT_STRTAB_ = 5, DT_STRSZ_ = 10, DT_RPATH_ = 15,
+    DT_NULL_ = 0,
+    DT_NEEDED_ = 1,
+    DT_STRTAB_ = 5,
+    DT_STRSZ_ = 10,
+    DT_RPATH_ = 15,
     DT_RUNPATH_ = 29,
     NT_GO_BUILD_ID = 4,
     ET_DYN_ = 3,
@@ -40,8 +47,14 @@ static uint64_t read_unsigned(const struct reader *r, uint64_t offset, int bytes
     return value;
 }
 
-static uint64_t u16(const struct reader *r, uint64_t offset) { return read_unsigned(r, offset, 2); }
-static uint64_t u32(const struct reader *r, uint64_t offset) { return read_unsigned(r, offset, 4); }
+static uint64_t u16(const struct reader *r, uint64_t offset)
+{
+    return read_unsigned(r, offset, 2);
+}
+static uint64_t u32(const struct reader *r, uint64_t offset)
+{
+    return read_unsigned(r, offset, 4);
+}
 
 /* An address, offset or size: 8 bytes in ELF64, 4 in ELF32. */
 static uint64_t word(const struct reader *r, uint64_t offset)

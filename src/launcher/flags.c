@@ -11,10 +11,10 @@
 #include "policy/config.h"
 
 enum flag_kind {
-    FLAG_COUNT,        /* a whole number of attempts */
-    FLAG_DURATION,     /* a duration, set in milliseconds */
+    FLAG_COUNT, /* a whole number of attempts */
+    FLAG_DURATION, /* a duration, set in milliseconds */
     FLAG_LIBRARY_TEXT, /* passed through as given, checked by the library's own parser */
-    FLAG_SWITCH,       /* no value: sets switch_value */
+    FLAG_SWITCH, /* no value: sets switch_value */
     FLAG_VERBOSE,
     FLAG_HELP,
     FLAG_VERSION,
@@ -25,7 +25,7 @@ struct flag_spec {
     const char *env_name;
     enum flag_kind kind;
     const char *switch_value; /* FLAG_SWITCH */
-    const char *accepts;      /* completes "... is not " in an error line */
+    const char *accepts; /* completes "... is not " in an error line */
 };
 
 #define DURATION_ACCEPTS "a duration (e.g. 250ms, 2s, 1m)"
@@ -91,9 +91,12 @@ static bool small_number(const char *text, size_t len, long *out)
 
 static bool unit_in_ms(const char *unit, long *out)
 {
-    static const struct { const char *name; long ms; } units[] = {
+    static const struct {
+        const char *name;
+        long ms;
+    } units[] = {
         {"", 1000}, /* a bare number is seconds, like curl's --retry-delay */
-        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000},
+        {"ms", 1},  {"s", 1000}, {"m", 60000}, {"h", 3600000},
     };
     for(size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
         if(!strcmp(unit, units[i].name)) {
@@ -218,8 +221,7 @@ static void fail(struct launch_plan *plan, bool show_usage, const char *format, 
     plan->show_usage = show_usage;
 }
 
-static void reject_value(struct launch_plan *plan, const struct flag_spec *flag,
-                         const char *value)
+static void reject_value(struct launch_plan *plan, const struct flag_spec *flag, const char *value)
 {
     if(!*value)
         fail(plan, false, "tryagain: --%s: the value is empty (expected %s)", flag->long_name,
@@ -254,8 +256,10 @@ static bool apply_value(struct launch_plan *plan, const struct flag_spec *flag, 
             set_number(plan, flag->env_name, number);
             return true;
         case DURATION_TOO_LONG:
-            fail(plan, false, "tryagain: --%s: \"%.200s\" is longer than the 24h the library "
-                 "accepts", flag->long_name, value);
+            fail(plan, false,
+                 "tryagain: --%s: \"%.200s\" is longer than the 24h the library "
+                 "accepts",
+                 flag->long_name, value);
             return false;
         case DURATION_MALFORMED:
             break;
@@ -298,8 +302,7 @@ static bool parse_short_flags(struct launch_plan *plan, const char *arg, int *ve
             plan->mode = MODE_HELP;
         }
         else {
-            fail(plan, false, "tryagain: unknown option \"%.100s\" (see tryagain --help)",
-                 arg);
+            fail(plan, false, "tryagain: unknown option \"%.100s\" (see tryagain --help)", arg);
             return false;
         }
     }
@@ -337,8 +340,7 @@ static bool parse_long_flag(struct launch_plan *plan, int argc, char *const argv
     const struct flag_spec *flag = find_flag(arg, name_len);
     if(!flag) {
         int shown = name_len > 100 ? 100 : (int)name_len;
-        fail(plan, false, "tryagain: unknown option \"--%.*s\" (see tryagain --help)", shown,
-             arg);
+        fail(plan, false, "tryagain: unknown option \"--%.*s\" (see tryagain --help)", shown, arg);
         return false;
     }
     if(!takes_value(flag)) {

@@ -16,11 +16,11 @@ enum {
 };
 
 enum launch_mode {
-    MODE_RUN,     /* exec argv[command_index] with the settings */
-    MODE_DOCTOR,  /* report on argv[command_index] */
+    MODE_RUN, /* exec argv[command_index] with the settings */
+    MODE_DOCTOR, /* report on argv[command_index] */
     MODE_HELP,
     MODE_VERSION,
-    MODE_ERROR,   /* error holds the one line to print */
+    MODE_ERROR, /* error holds the one line to print */
 };
 
 /* One environment variable to set. value points into argv or at a string literal, except for

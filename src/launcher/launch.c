@@ -20,8 +20,7 @@ static bool absolute_log_path(const char *path, char *out, size_t size)
     if(path[0] == '/') {
         snprintf(out, size, "%s", path);
     }
-    else if(!getcwd(cwd, sizeof(cwd)) ||
-            (size_t)snprintf(out, size, "%s/%s", cwd, path) >= size) {
+    else if(!getcwd(cwd, sizeof(cwd)) || (size_t)snprintf(out, size, "%s/%s", cwd, path) >= size) {
         return false;
     }
     return true;
@@ -40,8 +39,8 @@ static int check_log_file(const char *path, char *absolute, size_t size)
         slash[1] = '\0';
     else
         *slash = '\0';
-    bool writable = access(absolute, W_OK) == 0 ||
-                    (errno == ENOENT && access(dir, W_OK | X_OK) == 0);
+    bool writable =
+        access(absolute, W_OK) == 0 || (errno == ENOENT && access(dir, W_OK | X_OK) == 0);
     if(!writable) {
         fprintf(stderr, "tryagain: --log-file: cannot write \"%.200s\": %s\n", path,
                 strerror(errno));
@@ -82,14 +81,18 @@ static int export_preload(void)
     exe[length] = '\0';
     char library[PATH_MAX];
     if(!library_locate(exe, library, sizeof(library))) {
-        fprintf(stderr, "tryagain: libtryagain.so is neither next to %s nor in "
-                        "../lib/tryagain/ from it\n", exe);
+        fprintf(stderr,
+                "tryagain: libtryagain.so is neither next to %s nor in "
+                "../lib/tryagain/ from it\n",
+                exe);
         return EXIT_LAUNCHER_FAILED;
     }
     static char value[65536];
     if(!preload_compose(library, getenv("LD_PRELOAD"), value, sizeof(value))) {
-        fprintf(stderr, "tryagain: cannot put %s in LD_PRELOAD (a space or colon in the path, "
-                        "or LD_PRELOAD too long)\n", library);
+        fprintf(stderr,
+                "tryagain: cannot put %s in LD_PRELOAD (a space or colon in the path, "
+                "or LD_PRELOAD too long)\n",
+                library);
         return EXIT_LAUNCHER_FAILED;
     }
     if(setenv("LD_PRELOAD", value, 1) != 0) {

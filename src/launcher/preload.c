@@ -8,12 +8,11 @@
 #include <unistd.h>
 
 static const char *const layouts[] = {
-    "libtryagain.so",                  /* build tree: next to the command */
-    "../lib/tryagain/libtryagain.so",  /* installed: PREFIX/bin and PREFIX/lib/tryagain */
+    "libtryagain.so", /* build tree: next to the command */
+    "../lib/tryagain/libtryagain.so", /* installed: PREFIX/bin and PREFIX/lib/tryagain */
 };
 
-static bool join_path(const char *dir, size_t dir_len, const char *relative, char *out,
-                      size_t size)
+static bool join_path(const char *dir, size_t dir_len, const char *relative, char *out, size_t size)
 {
     size_t relative_len = strlen(relative);
     if(dir_len + 1 + relative_len + 1 > size)

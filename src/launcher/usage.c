@@ -1,7 +1,6 @@
 #include "usage.h"
 
-static const char help_text[] =
-    USAGE_LINE
+static const char help_text[] = USAGE_LINE
     "\n"
     "Runs command with libtryagain preloaded, so its failed libcurl transfers and connect()\n"
     "calls are retried. Every option sets one TRYAGAIN_* variable (see tryagain(1)).\n"

@@ -4,8 +4,9 @@
 
 #include <stdio.h>
 
-#define USAGE_LINE "usage: tryagain [options] [--] command [args...]\n" \
-                   "       tryagain doctor PROGRAM\n"
+#define USAGE_LINE                                                                                 \
+    "usage: tryagain [options] [--] command [args...]\n"                                           \
+    "       tryagain doctor PROGRAM\n"
 
 void usage_print(FILE *out);
 

@@ -11,16 +11,25 @@
 
 #include "policy/list.h"
 
-enum value_kind { KIND_NUMBER, KIND_BOOL, KIND_JITTER, KIND_STATUS_LIST, KIND_HOST_LIST,
-                  KIND_LOG_LEVEL, KIND_PATH, KIND_LOG_FORMAT, KIND_CONNECT_KINDS,
-                  KIND_CONNECT_FILTER };
+enum value_kind {
+    KIND_NUMBER,
+    KIND_BOOL,
+    KIND_JITTER,
+    KIND_STATUS_LIST,
+    KIND_HOST_LIST,
+    KIND_LOG_LEVEL,
+    KIND_PATH,
+    KIND_LOG_FORMAT,
+    KIND_CONNECT_KINDS,
+    KIND_CONNECT_FILTER
+};
 
 struct option_spec {
     const char *name;
     const char *default_text;
     enum value_kind kind;
-    long min, max;      /* KIND_NUMBER only */
-    size_t offset;      /* field in struct tryagain_config */
+    long min, max; /* KIND_NUMBER only */
+    size_t offset; /* field in struct tryagain_config */
     const char *accepts; /* for the warning line */
 };
 

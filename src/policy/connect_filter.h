@@ -13,8 +13,8 @@ enum connect_rule_kind { RULE_ANY_ADDRESS, RULE_IPV4, RULE_IPV6, RULE_LOCALHOST,
 
 struct connect_rule {
     enum connect_rule_kind kind;
-    uint8_t address[16];      /* network order: 4 bytes for IPv4, 16 for IPv6 */
-    uint16_t port;            /* host order; 0 matches any port */
+    uint8_t address[16]; /* network order: 4 bytes for IPv4, 16 for IPv6 */
+    uint16_t port; /* host order; 0 matches any port */
     char path[CONNECT_FILTER_PATH_MAX]; /* RULE_UNIX_PATH */
 };
 

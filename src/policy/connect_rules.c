@@ -57,8 +57,8 @@ static bool unix_errno_retryable(int error)
 {
     switch(error) {
     case ECONNREFUSED: /* the file exists but nobody listens on it (yet) */
-    case ENOENT:       /* the server has not created the file yet */
-    case EAGAIN:       /* the listener's backlog is full */
+    case ENOENT: /* the server has not created the file yet */
+    case EAGAIN: /* the listener's backlog is full */
         return true;
     default:
         return false;
@@ -161,8 +161,8 @@ static void describe_unix(const struct sockaddr *address, socklen_t length, char
     buffer[used] = '\0';
 }
 
-const char *connect_describe_target(const struct sockaddr *address, socklen_t length,
-                                    char *buffer, size_t size)
+const char *connect_describe_target(const struct sockaddr *address, socklen_t length, char *buffer,
+                                    size_t size)
 {
     if(size == 0)
         return buffer;

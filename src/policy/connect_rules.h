@@ -49,8 +49,8 @@ bool connect_binding_needs_restoring(const struct sockaddr *local, socklen_t len
 
 /* "127.0.0.1:5432", "[::1]:80", "/run/app.sock", "@abstract" for the log. Always terminated;
    returns buffer. */
-const char *connect_describe_target(const struct sockaddr *address, socklen_t length,
-                                    char *buffer, size_t size);
+const char *connect_describe_target(const struct sockaddr *address, socklen_t length, char *buffer,
+                                    size_t size);
 
 /* "Connection refused (ECONNREFUSED)": fixed words, so the log never depends on the locale and
    never allocates (strerror may). An errno outside the table is written into buffer as

@@ -3,9 +3,8 @@
 #include <ctype.h>
 #include <string.h>
 
-bool list_for_each_item(const char *text, bool (*each_item)(const char *item, size_t length,
-                                                            void *ctx),
-                        void *ctx)
+bool list_for_each_item(const char *text,
+                        bool (*each_item)(const char *item, size_t length, void *ctx), void *ctx)
 {
     if(!*text)
         return true;

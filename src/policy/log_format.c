@@ -149,8 +149,8 @@ static void format_json(struct line *line, const struct log_event *event, long l
 /* A JSON line cut short is no JSON at all. The target is the only long value (up to 511 bytes,
    twice that escaped), so when the line does not fit, it is shortened and marked with "..."
    until the line does, or the target is gone. */
-static void format_json_fitting(struct line *line, const struct log_event *event,
-                                long long wall_ms, long pid, char *target)
+static void format_json_fitting(struct line *line, const struct log_event *event, long long wall_ms,
+                                long pid, char *target)
 {
     size_t target_length = strlen(target);
     for(;;) {
@@ -166,8 +166,8 @@ static void format_json_fitting(struct line *line, const struct log_event *event
     }
 }
 
-size_t log_format_event(const struct log_event *event, enum log_format format,
-                        long long wall_ms, long pid, char *buffer, size_t size)
+size_t log_format_event(const struct log_event *event, enum log_format format, long long wall_ms,
+                        long pid, char *buffer, size_t size)
 {
     struct line line = {buffer, size, 0, false};
     char target[512];
@@ -203,8 +203,7 @@ size_t log_format_stats(const struct log_stats *stats, enum log_format format, l
                "tryagain[%ld]: stats: %ld transfers, %ld connects, %ld attempts, %ld retries, "
                "%ld recovered, %ld given up, %lld.%03lld s waiting",
                pid, stats->transfers, stats->connects, stats->attempts, stats->retries,
-               stats->recovered, stats->given_up, stats->waited_ms / 1000,
-               stats->waited_ms % 1000);
+               stats->recovered, stats->given_up, stats->waited_ms / 1000, stats->waited_ms % 1000);
     }
     buffer[line.used++] = '\n';
     buffer[line.used] = '\0';

@@ -11,10 +11,10 @@ enum log_event_kind { EVENT_RETRY, EVENT_GIVE_UP, EVENT_DONE };
 
 struct log_event {
     enum log_event_kind kind;
-    const char *method;  /* "GET"... for transfers, NULL for connect() */
-    const char *target;  /* a URL (redacted here) or "address:port" */
-    long http_status;    /* 0: none */
-    const char *error;   /* words for a failure without status, or NULL */
+    const char *method; /* "GET"... for transfers, NULL for connect() */
+    const char *target; /* a URL (redacted here) or "address:port" */
+    long http_status; /* 0: none */
+    const char *error; /* words for a failure without status, or NULL */
     int attempt;
     int max_attempts;
     long wait_ms;
@@ -24,8 +24,8 @@ struct log_event {
 
 /* Formats one line ending in '\n' into buffer; returns its length (always < size, size > 64).
    wall_ms is milliseconds since the epoch, for the JSON "time". */
-size_t log_format_event(const struct log_event *event, enum log_format format,
-                        long long wall_ms, long pid, char *buffer, size_t size);
+size_t log_format_event(const struct log_event *event, enum log_format format, long long wall_ms,
+                        long pid, char *buffer, size_t size);
 
 /* The same for the exit summary of TRYAGAIN_STATS. */
 struct log_stats {

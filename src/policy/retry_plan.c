@@ -80,8 +80,8 @@ static uint64_t uniform_upto(uint64_t random, uint64_t limit)
     return limit == UINT64_MAX ? random : random % (limit + 1);
 }
 
-long policy_backoff_ms(const struct tryagain_config *config, int retry_index,
-                       long previous_wait_ms, uint64_t random)
+long policy_backoff_ms(const struct tryagain_config *config, int retry_index, long previous_wait_ms,
+                       uint64_t random)
 {
     long cap = config->max_delay_ms;
     long ceiling = config->base_delay_ms;
@@ -154,8 +154,8 @@ struct retry_plan policy_plan(const struct tryagain_config *config,
         plan.reason = PLAN_EXHAUSTED;
         return plan;
     }
-    bool server_named_wait = result->retry_after_ms >= 0 &&
-                             (result->http_status == 429 || result->http_status == 503);
+    bool server_named_wait =
+        result->retry_after_ms >= 0 && (result->http_status == 429 || result->http_status == 503);
     if(server_named_wait && result->retry_after_ms > config->max_retry_after_ms) {
         plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
         plan.wait_ms = result->retry_after_ms;

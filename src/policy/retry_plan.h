@@ -9,26 +9,26 @@
 
 /* What one attempt of a transfer came to, as far as the decision needs it. */
 struct attempt_result {
-    int curl_code;          /* CURLcode of the attempt */
-    long http_status;       /* status of the attempt's final response, 0 when none arrived */
-    bool response_started;  /* some response byte (a header line) arrived */
-    bool delivered;         /* part of the response has already reached the program */
-    bool request_sent;      /* some request byte left (CURLINFO_REQUEST_SIZE > 0) */
-    bool idempotent;        /* GET, HEAD, PUT, DELETE, OPTIONS, TRACE */
-    long retry_after_ms;    /* from a usable Retry-After header, -1 when none */
+    int curl_code; /* CURLcode of the attempt */
+    long http_status; /* status of the attempt's final response, 0 when none arrived */
+    bool response_started; /* some response byte (a header line) arrived */
+    bool delivered; /* part of the response has already reached the program */
+    bool request_sent; /* some request byte left (CURLINFO_REQUEST_SIZE > 0) */
+    bool idempotent; /* GET, HEAD, PUT, DELETE, OPTIONS, TRACE */
+    long retry_after_ms; /* from a usable Retry-After header, -1 when none */
 };
 
 enum plan_reason {
     PLAN_RETRY,
-    PLAN_SUCCEEDED,          /* not a failure at all */
-    PLAN_NOT_TRANSIENT,      /* a failure, but one that repeating will not fix */
-    PLAN_DELIVERED,          /* the program already has part of this response */
-    PLAN_UNSAFE,             /* non-idempotent request the server may have acted on */
-    PLAN_EXHAUSTED,          /* TRYAGAIN_MAX_ATTEMPTS reached */
+    PLAN_SUCCEEDED, /* not a failure at all */
+    PLAN_NOT_TRANSIENT, /* a failure, but one that repeating will not fix */
+    PLAN_DELIVERED, /* the program already has part of this response */
+    PLAN_UNSAFE, /* non-idempotent request the server may have acted on */
+    PLAN_EXHAUSTED, /* TRYAGAIN_MAX_ATTEMPTS reached */
     PLAN_RETRY_AFTER_TOO_LONG,
     PLAN_DEADLINE,
-    PLAN_NOT_REWINDABLE,     /* the upload source cannot be read again from its start */
-    PLAN_INTERRUPTED,        /* a signal ended the wait */
+    PLAN_NOT_REWINDABLE, /* the upload source cannot be read again from its start */
+    PLAN_INTERRUPTED, /* a signal ended the wait */
 };
 
 enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER };
@@ -49,8 +49,8 @@ bool policy_safe_to_repeat(const struct attempt_result *result);
 
 /* The wait before retry number retry_index (0 for the first retry), before the deadline is
    considered. previous_wait_ms feeds decorrelated jitter; random is uniform over 64 bits. */
-long policy_backoff_ms(const struct tryagain_config *config, int retry_index,
-                       long previous_wait_ms, uint64_t random);
+long policy_backoff_ms(const struct tryagain_config *config, int retry_index, long previous_wait_ms,
+                       uint64_t random);
 
 /* attempt counts from 1; elapsed_ms is the time since the program's call began. */
 struct retry_plan policy_plan(const struct tryagain_config *config,

@@ -21,8 +21,8 @@ static void *lookup(void *library, const char *name)
 
 static void *find_loaded_libcurl(void)
 {
-    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4",
-                                        "libcurl-nss.so.4", "libcurl.so.3"};
+    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4",
+                                        "libcurl.so.3"};
     for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         void *library = dlopen(names[i], RTLD_LAZY | RTLD_NOLOAD);
         if(library)

@@ -21,5 +21,4 @@ const struct real_curl *real_curl(void);
 
 int real_connect(int fd, const struct sockaddr *address, socklen_t length);
 
-
 #endif

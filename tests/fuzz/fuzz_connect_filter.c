@@ -116,9 +116,8 @@ static size_t build_address(struct fuzz_input *in, const struct connect_filter *
         else if(fuzz_bool(in)) { /* IPv4-mapped: a dual-stack socket reaching an IPv4 peer */
             v6.sin6_addr.s6_addr[10] = v6.sin6_addr.s6_addr[11] = 0xff;
             uint32_t v4 = rule && rule->kind == RULE_IPV4 ? 0 : htonl(fuzz_u32(in));
-            memcpy(v6.sin6_addr.s6_addr + 12, rule && rule->kind == RULE_IPV4 ? rule->address
-                                                                               : (uint8_t *)&v4,
-                   4);
+            memcpy(v6.sin6_addr.s6_addr + 12,
+                   rule && rule->kind == RULE_IPV4 ? rule->address : (uint8_t *)&v4, 4);
         }
         else {
             for(int i = 0; i < 16; i++)

@@ -29,10 +29,10 @@ static bool tracing(void)
         enabled = getenv("FUZZ_GATE_TRACE") != NULL;
     return enabled;
 }
-#define TRACE(...)                                                                              \
-    do {                                                                                        \
-        if(tracing())                                                                           \
-            fprintf(stderr, __VA_ARGS__);                                                       \
+#define TRACE(...)                                                                                 \
+    do {                                                                                           \
+        if(tracing())                                                                              \
+            fprintf(stderr, __VA_ARGS__);                                                          \
     } while(0)
 
 struct bytes {
@@ -69,17 +69,17 @@ struct harness {
     bool include_headers;
 
     /* Sink behaviour */
-    bool force_accept;       /* the program has been paused long enough: take it now */
-    bool sink_paused;        /* since the last gate call */
-    bool sink_refused;       /* in this perform: no sink may be called again */
-    bool releasing;          /* inside gate_release: the transfer is over */
-    int sink_calls;          /* in the current attempt */
+    bool force_accept; /* the program has been paused long enough: take it now */
+    bool sink_paused; /* since the last gate call */
+    bool sink_refused; /* in this perform: no sink may be called again */
+    bool releasing; /* inside gate_release: the transfer is over */
+    int sink_calls; /* in the current attempt */
 
     /* The response of the current attempt, as each sink should see it. */
     struct bytes expected_body, expected_header;
-    bool body_seen;          /* of the current response: header lines now are trailers */
-    bool passing;            /* a perform the library does not retry: the gate passes through */
-    bool lossy;              /* a release passed over a pause, or libcurl gave up paused */
+    bool body_seen; /* of the current response: header lines now are trailers */
+    bool passing; /* a perform the library does not retry: the gate passes through */
+    bool lossy; /* a release passed over a pause, or libcurl gave up paused */
     size_t exact_body, exact_header; /* received lengths up to which order must be exact */
 
     /* Reference model of the facts the gate notes. */
@@ -114,7 +114,9 @@ static size_t sink_write(char *data, size_t size, size_t count, void *userdata)
     h->sink_calls++;
     enum sink_answer decision = sink_decision(h);
     TRACE("    %s sink %zu bytes: %s\n", sink == &h->body_sink ? "body" : "header", count,
-          decision == ANSWER_TAKE ? "take" : decision == ANSWER_PAUSE ? "pause" : "refuse");
+          decision == ANSWER_TAKE    ? "take"
+          : decision == ANSWER_PAUSE ? "pause"
+                                     : "refuse");
     switch(decision) {
     case ANSWER_TAKE:
         bytes_append(&sink->received, data, count);
@@ -151,9 +153,9 @@ static void model_header_line(struct harness *h, const uint8_t *line, size_t len
         size_t at = space ? (size_t)(space - line) : length;
         bool digits = at + 4 <= length && isdigit(line[at + 1]) && isdigit(line[at + 2]) &&
                       isdigit(line[at + 3]);
-        h->status = digits ? (line[at + 1] - '0') * 100 + (line[at + 2] - '0') * 10 +
-                                 (line[at + 3] - '0')
-                           : 0;
+        h->status =
+            digits ? (line[at + 1] - '0') * 100 + (line[at + 2] - '0') * 10 + (line[at + 3] - '0')
+                   : 0;
         h->has_retry_after = false; /* a new response: its own header block */
         return;
     }
@@ -205,8 +207,8 @@ static void check_retry_after(struct harness *h, time_t now)
     FUZZ_CHECK(h->gate.retry_after[h->gate.retry_after_length] == '\0');
     long kept_ms = -1, full_ms = -1;
     bool kept = retry_after_parse(h->gate.retry_after, h->gate.retry_after_length, now, &kept_ms);
-    bool full = retry_after_parse((const char *)h->retry_after.data, h->retry_after.length, now,
-                                  &full_ms);
+    bool full =
+        retry_after_parse((const char *)h->retry_after.data, h->retry_after.length, now, &full_ms);
     FUZZ_CHECK(kept == full);
     if(kept)
         FUZZ_CHECK(kept_ms == full_ms);
@@ -249,7 +251,8 @@ static enum outcome hand_over(struct harness *h, bool header, struct bytes *chun
             uint8_t more[64];
             size_t more_length = fuzz_upto(h->in, sizeof(more));
             more_length = more_length > GATE_CHUNK_MAX - chunk->length
-                              ? GATE_CHUNK_MAX - chunk->length : more_length;
+                              ? GATE_CHUNK_MAX - chunk->length
+                              : more_length;
             for(size_t i = 0; i < more_length; i++)
                 more[i] = fuzz_u8(h->in);
             bytes_append(chunk, more, more_length);
@@ -272,8 +275,14 @@ static void mark_exact_prefix(struct harness *h)
 static void take_header_line(struct harness *h, uint8_t kind, struct bytes *line)
 {
     static const char *const retry_after_values[] = {
-        "0", "1", "120", "Sun, 06 Nov 1994 08:49:37 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
-        "-1", "99999999999999999999", "1 junk",
+        "0",
+        "1",
+        "120",
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "Fri, 31 Dec 9999 23:59:59 GMT",
+        "-1",
+        "99999999999999999999",
+        "1 junk",
     };
     const uint8_t *raw;
     size_t raw_length = fuzz_bytes(h->in, 200, &raw);
@@ -397,12 +406,10 @@ static void check_received(const struct harness *h)
 {
     TRACE("received body %zu of %zu, header %zu of %zu%s%s\n", h->body_sink.received.length,
           h->expected_body.length, h->header_sink_storage.received.length,
-          h->expected_header.length, h->lossy ? ", lossy" : "",
-          h->sink_refused ? ", refused" : "");
+          h->expected_header.length, h->lossy ? ", lossy" : "", h->sink_refused ? ", refused" : "");
     check_stream(h, &h->body_sink.received, &h->expected_body, h->exact_body);
     if(h->header_sink == &h->header_sink_storage)
-        check_stream(h, &h->header_sink_storage.received, &h->expected_header,
-                     h->exact_header);
+        check_stream(h, &h->header_sink_storage.received, &h->expected_header, h->exact_header);
     else
         FUZZ_CHECK(h->header_sink_storage.received.length == 0);
 }
@@ -497,7 +504,9 @@ static void setup_sinks(struct harness *h, uint8_t shape)
     h->include_headers = shape & 1;
     h->header_sink = shape & 2 ? (shape & 4 ? &h->body_sink : &h->header_sink_storage) : NULL;
     TRACE("sinks: include_headers %d, header sink %s\n", h->include_headers,
-          !h->header_sink ? "none" : h->header_sink == &h->body_sink ? "= body" : "own");
+          !h->header_sink                   ? "none"
+          : h->header_sink == &h->body_sink ? "= body"
+                                            : "own");
     h->gate.sinks.body = sink_write;
     h->gate.sinks.body_data = &h->body_sink;
     h->gate.sinks.header = h->header_sink ? sink_write : NULL;

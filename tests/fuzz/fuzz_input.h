@@ -12,12 +12,12 @@
 #include <string.h>
 
 /* An invariant broke: abort() so libFuzzer keeps the input as a crash-* file. */
-#define FUZZ_CHECK(condition)                                                                   \
-    do {                                                                                        \
-        if(!(condition)) {                                                                      \
-            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #condition);   \
-            abort();                                                                            \
-        }                                                                                       \
+#define FUZZ_CHECK(condition)                                                                      \
+    do {                                                                                           \
+        if(!(condition)) {                                                                         \
+            fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #condition);      \
+            abort();                                                                               \
+        }                                                                                          \
     } while(0)
 
 /* The fuzzer's bytes, consumed from the front. Once they run out every read gives zeros, so a
@@ -72,8 +72,10 @@ static inline bool fuzz_bool(struct fuzz_input *in)
 /* A number in 0..max, spread over the whole range. */
 static inline uint64_t fuzz_upto(struct fuzz_input *in, uint64_t max)
 {
-    uint64_t raw = max < 0x100 ? fuzz_u8(in) : max < 0x10000 ? fuzz_u16(in)
-                                            : max < 0x100000000ULL ? fuzz_u32(in) : fuzz_u64(in);
+    uint64_t raw = max < 0x100            ? fuzz_u8(in)
+                   : max < 0x10000        ? fuzz_u16(in)
+                   : max < 0x100000000ULL ? fuzz_u32(in)
+                                          : fuzz_u64(in);
     return max == UINT64_MAX ? raw : raw % (max + 1);
 }
 

@@ -133,9 +133,12 @@ static void format_and_check(const struct log_event *event, enum log_format form
 static void check_stats(struct fuzz_input *in, long long wall_ms, long pid)
 {
     struct log_stats stats = {
-        .transfers = (long)fuzz_u64(in), .connects = (long)fuzz_u64(in),
-        .attempts = (long)fuzz_u64(in), .retries = (long)fuzz_u64(in),
-        .recovered = (long)fuzz_u64(in), .given_up = (long)fuzz_u64(in),
+        .transfers = (long)fuzz_u64(in),
+        .connects = (long)fuzz_u64(in),
+        .attempts = (long)fuzz_u64(in),
+        .retries = (long)fuzz_u64(in),
+        .recovered = (long)fuzz_u64(in),
+        .given_up = (long)fuzz_u64(in),
         .waited_ms = (long long)fuzz_u64(in),
     };
     for(int format = LOG_FORMAT_TEXT; format <= LOG_FORMAT_JSON; format++) {

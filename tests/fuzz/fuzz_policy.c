@@ -38,10 +38,21 @@ static void take_config(struct fuzz_input *in, struct tryagain_config *config)
 static int take_curl_code(struct fuzz_input *in)
 {
     static const int interesting[] = {
-        CURLE_OK, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
-        CURLE_SSL_CONNECT_ERROR, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-        CURLE_HTTP2_STREAM, CURLE_HTTP_RETURNED_ERROR, CURLE_WRITE_ERROR, CURLE_READ_ERROR,
-        CURLE_ABORTED_BY_CALLBACK, CURLE_SEND_FAIL_REWIND, CURLE_PARTIAL_FILE,
+        CURLE_OK,
+        CURLE_COULDNT_RESOLVE_HOST,
+        CURLE_COULDNT_CONNECT,
+        CURLE_OPERATION_TIMEDOUT,
+        CURLE_SSL_CONNECT_ERROR,
+        CURLE_GOT_NOTHING,
+        CURLE_SEND_ERROR,
+        CURLE_RECV_ERROR,
+        CURLE_HTTP2_STREAM,
+        CURLE_HTTP_RETURNED_ERROR,
+        CURLE_WRITE_ERROR,
+        CURLE_READ_ERROR,
+        CURLE_ABORTED_BY_CALLBACK,
+        CURLE_SEND_FAIL_REWIND,
+        CURLE_PARTIAL_FILE,
     };
     uint8_t pick = fuzz_u8(in);
     size_t count = sizeof(interesting) / sizeof(interesting[0]);
@@ -179,8 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         struct retry_plan connect_plan =
             connect_retry_plan(&config, attempt, elapsed_ms, previous_wait_ms, random);
-        FUZZ_CHECK(connect_plan.retry == (attempt < config.max_attempts &&
-                                          connect_plan.reason == PLAN_RETRY));
+        FUZZ_CHECK(connect_plan.retry ==
+                   (attempt < config.max_attempts && connect_plan.reason == PLAN_RETRY));
         if(connect_plan.retry) {
             check_backoff(&config, attempt - 1, previous_wait_ms, connect_plan.wait_ms);
             if(config.deadline_ms > 0)

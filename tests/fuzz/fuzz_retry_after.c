@@ -50,9 +50,9 @@ static size_t format_date(time_t when, int form, char *buffer, size_t size)
     struct tm utc;
     if(!gmtime_r(&when, &utc))
         return 0;
-    static const char *const formats[] = {"%a, %d %b %Y %H:%M:%S GMT",  /* IMF-fixdate */
-                                          "%A, %d-%b-%y %H:%M:%S GMT",  /* RFC 850 */
-                                          "%a %b %e %H:%M:%S %Y"};      /* asctime */
+    static const char *const formats[] = {"%a, %d %b %Y %H:%M:%S GMT", /* IMF-fixdate */
+                                          "%A, %d-%b-%y %H:%M:%S GMT", /* RFC 850 */
+                                          "%a %b %e %H:%M:%S %Y"}; /* asctime */
     if(form == 1 && (utc.tm_year < 70 || utc.tm_year >= 170))
         return 0; /* two-digit years mean 1970..2069 */
     return strftime(buffer, size, formats[form], &utc);
@@ -78,9 +78,9 @@ static void check_delta_round_trip(unsigned long long seconds)
     int length = snprintf(text, sizeof(text), " %llu ", seconds);
     long wait_ms;
     FUZZ_CHECK(parse_exact(text, (size_t)length, 0, &wait_ms));
-    FUZZ_CHECK(wait_ms == expected_wait_ms(seconds > (unsigned long long)LLONG_MAX
-                                               ? LLONG_MAX
-                                               : (long long)seconds));
+    FUZZ_CHECK(
+        wait_ms ==
+        expected_wait_ms(seconds > (unsigned long long)LLONG_MAX ? LLONG_MAX : (long long)seconds));
     /* A sign is not delta-seconds. */
     text[0] = '-';
     FUZZ_CHECK(!parse_exact(text, (size_t)length, 0, &wait_ms));

@@ -34,7 +34,8 @@ static void check_split(const char *url)
     FUZZ_CHECK(parts.host_len > 0);
     /* The host lies inside the URL (scheme may be the literal "http" for a guessed one). */
     FUZZ_CHECK(parts.host >= url && parts.host + parts.host_len <= url + url_length);
-    FUZZ_CHECK(!memchr(parts.host, '/', parts.host_len) && !memchr(parts.host, '@', parts.host_len));
+    FUZZ_CHECK(!memchr(parts.host, '/', parts.host_len) &&
+               !memchr(parts.host, '@', parts.host_len));
     url_is_http(&parts);
 }
 

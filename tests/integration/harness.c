@@ -271,8 +271,7 @@ void run_program(struct run_result *result, const char *const *argv, const char 
         close(out_pipe[0]);
         close(err_pipe[0]);
         int null_fd = open("/dev/null", O_RDONLY);
-        child_exec(argv, env, preload, stdin_data ? in_pipe[0] : null_fd, out_pipe[1],
-                   err_pipe[1]);
+        child_exec(argv, env, preload, stdin_data ? in_pipe[0] : null_fd, out_pipe[1], err_pipe[1]);
     }
     close(in_pipe[0]);
     close(out_pipe[1]);
@@ -280,8 +279,8 @@ void run_program(struct run_result *result, const char *const *argv, const char 
     struct sink out = {0}, err = {0};
     sink_append(&out, "", 0);
     sink_append(&err, "", 0);
-    pump(stdin_data ? in_pipe[1] : -1, stdin_data, stdin_len, out_pipe[0], err_pipe[0], &out,
-         &err, started + 60000);
+    pump(stdin_data ? in_pipe[1] : -1, stdin_data, stdin_len, out_pipe[0], err_pipe[0], &out, &err,
+         started + 60000);
     if(!stdin_data)
         close(in_pipe[1]);
     int status = 0;

@@ -15,7 +15,7 @@
 struct server {
     pid_t pid;
     int port;
-    char dir[256];      /* a fresh temporary directory, removed by server_stop */
+    char dir[256]; /* a fresh temporary directory, removed by server_stop */
     char log_path[300]; /* one JSON line per request received */
 };
 
@@ -32,9 +32,9 @@ bool server_request(const struct server *server, const char *path, int n, char m
 const char *server_url(const struct server *server, const char *path, int slot);
 
 struct run_result {
-    int exit_status;  /* -1 when killed by a signal */
-    int term_signal;  /* 0 unless killed */
-    char *out;        /* NUL-terminated as a convenience; out_len is the real length */
+    int exit_status; /* -1 when killed by a signal */
+    int term_signal; /* 0 unless killed */
+    char *out; /* NUL-terminated as a convenience; out_len is the real length */
     size_t out_len;
     char *err;
     size_t err_len;

@@ -20,8 +20,8 @@
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 /* Short fixed waits (50, 100, 100... ms), so a late listener is found within 100 ms of opening
    and the whole file runs in a few seconds. */
-#define ENV(...)                                                                                 \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100",             \
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100",               \
                            "TRYAGAIN_JITTER=none", __VA_ARGS__ NULL})
 #define LATE_MS 500
 
@@ -193,12 +193,12 @@ static void show_run(void)
             run.elapsed_ms, (int)run.out_len, run.out, (int)run.err_len, run.err);
 }
 
-#define EXPECT(condition)                                                                        \
-    do {                                                                                         \
-        if(!(condition)) {                                                                       \
-            show_run();                                                                          \
-            fail_msg("%s", #condition);                                                          \
-        }                                                                                        \
+#define EXPECT(condition)                                                                          \
+    do {                                                                                           \
+        if(!(condition)) {                                                                         \
+            show_run();                                                                            \
+            fail_msg("%s", #condition);                                                            \
+        }                                                                                          \
     } while(0)
 
 /* The client's first line, "result=... errno=...", which is the same run after run (the state
@@ -247,8 +247,8 @@ static void python_waits_for_a_late_listener(void **state)
                                 "s = socket.create_connection(('127.0.0.1', %d))\n"
                                 "print(s.recv(100).decode(), end='')\n",
                                 listener.port);
-    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script), ENV("TRYAGAIN_LOG=2", ),
-                NULL, 0, false);
+    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script), ENV("TRYAGAIN_LOG=2", ), NULL,
+                0, false);
     EXPECT(run.exit_status != 0); /* without the library: refused at once */
     EXPECT(strstr(run.err, "ConnectionRefusedError"));
     run_result_free(&run);
@@ -300,8 +300,7 @@ static void a_listener_that_never_comes_exhausts_exactly_the_attempts(void **sta
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ), NULL, 0,
-                false);
+    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ), NULL, 0, false);
     char without[256];
     copy_result_line(without, sizeof(without));
     run_result_free(&run);
@@ -387,8 +386,8 @@ static void nonblocking_unix_connect_is_untouched(void **state)
     (void)state;
     const char *path = format(0, "%s/missing.sock", temp_dir);
     run_program(&run, ARGV(client(), "--nonblock", "--unix", path),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ),
-                NULL, 0, true);
+                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
+                0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=2 ENOENT\n"));
     EXPECT(output_contains("nonblock=1"));
@@ -402,8 +401,8 @@ static void connect_off_passes_straight_through(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off", "TRYAGAIN_MAX_ATTEMPTS=40", ),
-                NULL, 0, true);
+                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
+                0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -428,8 +427,8 @@ static void a_unix_socket_that_appears_late_is_waited_for(void **state)
     snprintf(listener.unix_path, sizeof(listener.unix_path), "%s/app.sock", temp_dir);
     listener_start(LATE_MS, REPLY_HELLO);
     run_program(&run, ARGV(client(), "--read", "--unix", listener.unix_path),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ),
-                NULL, 0, true);
+                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
+                0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("result=0"));
     EXPECT(output_contains("read=hello\n"));
@@ -539,8 +538,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_deadline_stops_retries_early, set_up, tear_down),
         cmocka_unit_test_setup_teardown(a_signal_during_the_wait_ends_the_retries, set_up,
                                         tear_down),
-        cmocka_unit_test_setup_teardown(a_longjmp_out_of_connect_leaves_the_library_working,
-                                        set_up, tear_down),
+        cmocka_unit_test_setup_teardown(a_longjmp_out_of_connect_leaves_the_library_working, set_up,
+                                        tear_down),
         cmocka_unit_test_setup_teardown(nonblocking_connect_is_untouched_and_immediate, set_up,
                                         tear_down),
         cmocka_unit_test_setup_teardown(nonblocking_unix_connect_is_untouched, set_up, tear_down),
@@ -548,8 +547,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(one_attempt_passes_straight_through, set_up, tear_down),
         cmocka_unit_test_setup_teardown(a_unix_socket_that_appears_late_is_waited_for, set_up,
                                         tear_down),
-        cmocka_unit_test_setup_teardown(unix_sockets_are_left_alone_by_default, set_up,
-                                        tear_down),
+        cmocka_unit_test_setup_teardown(unix_sockets_are_left_alone_by_default, set_up, tear_down),
         cmocka_unit_test_setup_teardown(socket_options_flags_and_binding_are_kept, set_up,
                                         tear_down),
         cmocka_unit_test_setup_teardown(a_destination_outside_the_filter_fails_at_once, set_up,

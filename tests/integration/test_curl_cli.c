@@ -8,7 +8,8 @@
 #include "harness.h"
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 #define CURL "/usr/bin/curl"
 
 static struct server server;
@@ -35,7 +36,8 @@ static void assert_output(const char *expected)
 static void test_429_with_retry_after_twice_then_200(void **state)
 {
     (void)state;
-    server_start(&server, "/a: 429 ra=1 body=slow-down | 429 ra=1 body=slow-down | 200 body=hello\n");
+    server_start(&server,
+                 "/a: 429 ra=1 body=slow-down | 429 ra=1 body=slow-down | 200 body=hello\n");
     run_program(&run, ARGV(CURL, "-s", url("/a")), ENV(), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("hello");
@@ -117,7 +119,7 @@ static void test_refused_connection_until_attempts_run_out(void **state)
     int refusing_fd;
     char refused[128];
     snprintf(refused, sizeof(refused), "http://127.0.0.1:%d/", refusing_port(&refusing_fd));
-    run_program(&run, ARGV(CURL, "-s", refused), ENV("TRYAGAIN_MAX_ATTEMPTS=3",), NULL, 0, true);
+    run_program(&run, ARGV(CURL, "-s", refused), ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), NULL, 0, true);
     close(refusing_fd);
     assert_int_equal(run.exit_status, 7); /* CURLE_COULDNT_CONNECT, as without the library */
     assert_int_equal(count_occurrences(run.err, run.err_len, "retrying in"), 2);
@@ -142,8 +144,8 @@ static void test_post_body_resent_identical(void **state)
 {
     (void)state;
     server_start(&server, "/post: 429 ra=0 | 503 | 200 body=created\n");
-    run_program(&run, ARGV(CURL, "-s", "-d", "name=tryagain&value=42", url("/post")), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(CURL, "-s", "-d", "name=tryagain&value=42", url("/post")), ENV(), NULL,
+                0, true);
     assert_output("created");
     assert_same_body_every_attempt(&server, "/post", 3, 22);
 }
@@ -198,8 +200,8 @@ static void test_post_retried_after_500_when_unsafe_allowed(void **state)
 {
     (void)state;
     server_start(&server, "/post: 500 body=boom | 200 body=created\n");
-    run_program(&run, ARGV(CURL, "-s", "-d", "x=1", url("/post")),
-                ENV("TRYAGAIN_RETRY_UNSAFE=1",), NULL, 0, true);
+    run_program(&run, ARGV(CURL, "-s", "-d", "x=1", url("/post")), ENV("TRYAGAIN_RETRY_UNSAFE=1", ),
+                NULL, 0, true);
     assert_output("created");
     assert_int_equal(server_requests(&server, "/post"), 2);
 }
@@ -207,7 +209,8 @@ static void test_post_retried_after_500_when_unsafe_allowed(void **state)
 static void test_redirect_chain_rerun_whole(void **state)
 {
     (void)state;
-    server_start(&server, "/start: 302 loc=/target\n/target: 429 ra=0 body=busy | 200 body=arrived\n");
+    server_start(&server,
+                 "/start: 302 loc=/target\n/target: 429 ra=0 body=busy | 200 body=arrived\n");
     run_program(&run, ARGV(CURL, "-s", "-i", "-L", url("/start")), ENV(), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 302"), 1);
@@ -237,7 +240,7 @@ static void test_max_attempts_1_turns_retries_off(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=down | 200 body=ok\n");
-    run_program(&run, ARGV(CURL, "-s", url("/a")), ENV("TRYAGAIN_MAX_ATTEMPTS=1",), NULL, 0, true);
+    run_program(&run, ARGV(CURL, "-s", url("/a")), ENV("TRYAGAIN_MAX_ATTEMPTS=1", ), NULL, 0, true);
     assert_output("down");
     assert_int_equal(server_requests(&server, "/a"), 1);
 }
@@ -279,7 +282,7 @@ static void test_fail_flag_retries_and_reports_the_last_status(void **state)
     assert_output("ok");
     run_result_free(&run);
     run_program(&run, ARGV(CURL, "-sf", "-w", "%{http_code}", url("/never")),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=3",), NULL, 0, true);
+                ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), NULL, 0, true);
     assert_int_equal(run.exit_status, 22);
     assert_output("503");
     assert_int_equal(server_requests(&server, "/never"), 3);
@@ -301,8 +304,10 @@ static void test_log_never_shows_secrets(void **state)
     char with_secrets[256];
     snprintf(with_secrets, sizeof(with_secrets),
              "http://user:hunter2@127.0.0.1:%d/a?api_key=sk-live-123&x=1", server.port);
-    run_program(&run, ARGV(CURL, "-s", "-H", "Authorization: Bearer tok-456", "-b", "session=c-789",
-                           with_secrets), ENV(), NULL, 0, true);
+    run_program(&run,
+                ARGV(CURL, "-s", "-H", "Authorization: Bearer tok-456", "-b", "session=c-789",
+                     with_secrets),
+                ENV(), NULL, 0, true);
     assert_output("ok");
     assert_non_null(strstr(run.err, "GET http://REDACTED@127.0.0.1"));
     assert_non_null(strstr(run.err, "api_key=REDACTED&x=REDACTED"));
@@ -318,10 +323,12 @@ static void test_bad_environment_value_warns_once_and_uses_the_default(void **st
     (void)state;
     server_start(&server, "/a: 503 | 200 body=ok\n");
     run_program(&run, ARGV(CURL, "-s", url("/a")),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=abc", "TRYAGAIN_JITTER=sometimes",), NULL, 0, true);
+                ENV("TRYAGAIN_MAX_ATTEMPTS=abc", "TRYAGAIN_JITTER=sometimes", ), NULL, 0, true);
     assert_output("ok");
-    assert_int_equal(count_occurrences(run.err, run.err_len, "warning: TRYAGAIN_MAX_ATTEMPTS=\"abc\""), 1);
-    assert_int_equal(count_occurrences(run.err, run.err_len, "warning: TRYAGAIN_JITTER=\"sometimes\""), 1);
+    assert_int_equal(
+        count_occurrences(run.err, run.err_len, "warning: TRYAGAIN_MAX_ATTEMPTS=\"abc\""), 1);
+    assert_int_equal(
+        count_occurrences(run.err, run.err_len, "warning: TRYAGAIN_JITTER=\"sometimes\""), 1);
     assert_non_null(strstr(run.err, "using the default \"5\""));
     assert_int_equal(server_requests(&server, "/a"), 2);
 }
@@ -330,8 +337,8 @@ static void test_hosts_filter_leaves_other_hosts_alone(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=down | 200 body=ok\n");
-    run_program(&run, ARGV(CURL, "-s", url("/a")), ENV("TRYAGAIN_HOSTS=api.example.com,*.example.org",),
-                NULL, 0, true);
+    run_program(&run, ARGV(CURL, "-s", url("/a")),
+                ENV("TRYAGAIN_HOSTS=api.example.com,*.example.org", ), NULL, 0, true);
     assert_output("down");
     assert_int_equal(server_requests(&server, "/a"), 1);
 }
@@ -341,8 +348,9 @@ static void test_deadline_stops_retries_early(void **state)
     (void)state;
     server_start(&server, "/a: 503 body=down\n");
     run_program(&run, ARGV(CURL, "-s", url("/a")),
-                ENV("TRYAGAIN_DEADLINE_MS=1500", "TRYAGAIN_BASE_DELAY_MS=1000", "TRYAGAIN_JITTER=none",
-                    "TRYAGAIN_MAX_ATTEMPTS=10",), NULL, 0, true);
+                ENV("TRYAGAIN_DEADLINE_MS=1500", "TRYAGAIN_BASE_DELAY_MS=1000",
+                    "TRYAGAIN_JITTER=none", "TRYAGAIN_MAX_ATTEMPTS=10", ),
+                NULL, 0, true);
     /* waits of 1 s then 2 s: the second would end past 1.5 s, so two attempts in all */
     assert_output("down");
     assert_int_equal(server_requests(&server, "/a"), 2);
@@ -362,8 +370,8 @@ static void test_programs_without_curl_are_unchanged(void **state)
     assert_int_equal(run.err_len, 0);
     run_result_free(&plain);
     run_result_free(&run);
-    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", "print(sum(range(10)))"), ENV(), NULL, 0,
-                true);
+    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", "print(sum(range(10)))"), ENV(), NULL,
+                0, true);
     assert_output("45\n");
     assert_int_equal(run.err_len, 0);
 }

@@ -8,7 +8,8 @@
 #include "harness.h"
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 
 static struct server server;
 static struct run_result run;
@@ -67,8 +68,8 @@ static void test_gnutls_flavour_retries(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 503 | 200 body=ok\n");
-    run_program(&run, ARGV(build_path("tests/programs/fetch-gnutls", 1), url("/a")), ENV(), NULL,
-                0, true);
+    run_program(&run, ARGV(build_path("tests/programs/fetch-gnutls", 1), url("/a")), ENV(), NULL, 0,
+                true);
     assert_int_equal(run.exit_status, 0);
     assert_output("ok");
     assert_int_equal(server_requests(&server, "/a"), 3);
@@ -206,8 +207,9 @@ static void test_pycurl_loading_libcurl_late(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 503 | 200 body=from-pycurl\n");
-    run_program(&run, ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1),
-                           url("/a")), ENV(), NULL, 0, true);
+    run_program(
+        &run, ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1), url("/a")),
+        ENV(), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("200 from-pycurl");
     assert_int_equal(server_requests(&server, "/a"), 3);

@@ -15,16 +15,17 @@
 #include "harness.h"
 
 #define FLAGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 /* A backoff that is exact and long enough to measure. */
-#define ENV_BACKOFF_100MS ENV("TRYAGAIN_BASE_DELAY_MS=100", "TRYAGAIN_JITTER=none",)
+#define ENV_BACKOFF_100MS ENV("TRYAGAIN_BASE_DELAY_MS=100", "TRYAGAIN_JITTER=none", )
 #define CURL "/usr/bin/curl"
 /* The final response of every retried case, and the path that serves only it. */
 #define CLEAN_STEP "200 body=ok"
 #define CLEAN_LINE "/clean: " CLEAN_STEP "\n"
 
 static struct server server;
-static struct run_result run;      /* curl under the library */
+static struct run_result run; /* curl under the library */
 static struct run_result expected; /* plain curl */
 static char temp_dir[64];
 
@@ -163,7 +164,6 @@ static void assert_log_says(const char *text)
     }
 }
 
-
 /* ---- Retry-After ---- */
 
 /* Each value on a 503, then on a 429, then the clean response: with the value ignored, the
@@ -174,8 +174,9 @@ static void check_retry_after_ignored(const char *const *values, size_t count)
     for(size_t i = 0; i < count; i++) {
         char steps[2048];
         snprintf(steps, sizeof(steps),
-                 "503 ra=%s hdr=X-Attempt:first body=first-attempt | 429 ra=%s body=second | "
-                 CLEAN_STEP, values[i], values[i]);
+                 "503 ra=%s hdr=X-Attempt:first body=first-attempt | 429 ra=%s body=second "
+                 "| " CLEAN_STEP,
+                 values[i], values[i]);
         script_add(&script, "/ra", (int)i, steps);
     }
     start(script.text);
@@ -202,8 +203,16 @@ static void test_unparseable_retry_after_is_ignored_and_backoff_applies(void **s
     long_junk[used++] = 'x';
     long_junk[used] = '\0';
     const char *const values[] = {
-        long_junk, "soon", "1.5", "12abc", "0x10", "1%202", "%20%20", "Retry-After:%201",
-        "Thu,%2099%20Foo%202024%2000:00:00%20GMT", "Wed,%2031%20Feb%202024%2000:00:00%20GMT",
+        long_junk,
+        "soon",
+        "1.5",
+        "12abc",
+        "0x10",
+        "1%202",
+        "%20%20",
+        "Retry-After:%201",
+        "Thu,%2099%20Foo%202024%2000:00:00%20GMT",
+        "Wed,%2031%20Feb%202024%2000:00:00%20GMT",
         "Wed,%2021%20Oct%202015%2025:28:00%20GMT",
     };
     check_retry_after_ignored(values, sizeof(values) / sizeof(values[0]));
@@ -224,8 +233,9 @@ static void test_huge_retry_after_gives_the_response_at_once_without_retry(void 
     memset(long_number, '9', sizeof(long_number) - 1);
     long_number[sizeof(long_number) - 1] = '\0';
     const char *const values[] = {
-        "61", "86400", "2147483648", "99999999999999999999999999999", long_number,
-        "Fri,%2031%20Dec%209999%2023:59:59%20GMT",
+        "61",         "86400",
+        "2147483648", "99999999999999999999999999999",
+        long_number,  "Fri,%2031%20Dec%209999%2023:59:59%20GMT",
     };
     size_t count = sizeof(values) / sizeof(values[0]);
     struct script script = {0};
@@ -272,10 +282,10 @@ static void test_retry_after_in_the_past_means_no_wait(void **state)
     start(script.text);
     for(size_t i = 0; i < count; i++) {
         under_library(FLAGS("-si"), indexed("/past", (int)i, 1),
-                      ENV("TRYAGAIN_BASE_DELAY_MS=5000", "TRYAGAIN_JITTER=none",));
+                      ENV("TRYAGAIN_BASE_DELAY_MS=5000", "TRYAGAIN_JITTER=none", ));
         assert_attempts(indexed("/past", (int)i, 1), 3);
-        assert_int_equal(count_occurrences(run.err, run.err_len, "retrying in 0.000 s (Retry-After)"),
-                         2);
+        assert_int_equal(
+            count_occurrences(run.err, run.err_len, "retrying in 0.000 s (Retry-After)"), 2);
         assert_finished_within(1500);
         assert_clean(FLAGS("-si"), values[i]);
     }
@@ -326,8 +336,8 @@ static void test_retry_after_on_a_500_is_ignored_and_backoff_applies(void **stat
 static void test_thousands_of_headers_on_a_retried_response_never_reach_the_program(void **state)
 {
     (void)state;
-    start("/a: 503 fill=5000 hdr=X-Attempt:first body=first-attempt | 429 ra=0 fill=3000 | "
-          CLEAN_STEP "\n");
+    start("/a: 503 fill=5000 hdr=X-Attempt:first body=first-attempt | 429 ra=0 fill=3000 "
+          "| " CLEAN_STEP "\n");
     under_library(FLAGS("-si"), "/a", ENV());
     assert_attempts("/a", 3);
     assert_finished_within(3000);
@@ -459,8 +469,8 @@ static void test_unknown_status_codes_are_not_retried(void **state)
 static void test_connection_closed_in_the_headers_of_a_503_is_retried(void **state)
 {
     (void)state;
-    start("/a: 503 cuthead fill=10 hdr=X-Attempt:first | 429 ra=0 cuthead fill=40 | "
-          CLEAN_STEP "\n");
+    start("/a: 503 cuthead fill=10 hdr=X-Attempt:first | 429 ra=0 cuthead fill=40 | " CLEAN_STEP
+          "\n");
     under_library(FLAGS("-si"), "/a", ENV());
     assert_attempts("/a", 3);
     assert_finished_within(3000);
@@ -493,11 +503,13 @@ static void test_connection_closed_in_the_body_of_a_200_is_not_retried(void **st
     assert_finished_within(1000);
 }
 
-static void test_connection_closed_in_the_body_of_a_503_or_429_is_retried_by_its_status(void **state)
+static void test_connection_closed_in_the_body_of_a_503_or_429_is_retried_by_its_status(
+    void **state)
 {
     (void)state;
-    start("/a: 503 cutbody size=100000 hdr=X-Attempt:first | 429 ra=0 cutbody size=5000 | "
-          CLEAN_STEP "\n");
+    start(
+        "/a: 503 cutbody size=100000 hdr=X-Attempt:first | 429 ra=0 cutbody size=5000 | " CLEAN_STEP
+        "\n");
     under_library(FLAGS("-si"), "/a", ENV());
     assert_attempts("/a", 3);
     assert_finished_within(3000);
@@ -580,8 +592,8 @@ static void test_broken_chunked_encoding_in_a_200_is_not_retried(void **state)
 static void test_broken_chunked_encoding_in_a_503_is_retried_by_its_status(void **state)
 {
     (void)state;
-    start("/a: 503 badchunk size=5000 hdr=X-Attempt:first | 429 ra=0 badchunk body= | "
-          CLEAN_STEP "\n");
+    start("/a: 503 badchunk size=5000 hdr=X-Attempt:first | 429 ra=0 badchunk body= | " CLEAN_STEP
+          "\n");
     under_library(FLAGS("-si"), "/a", ENV());
     assert_attempts("/a", 3);
     assert_finished_within(3000);

@@ -19,39 +19,38 @@
 #define CURL "/usr/bin/curl"
 
 /* Arguments that stand for something only known at run time. */
-#define OUT_FILE "@OUT"       /* a fresh -o file per run */
-#define HEADER_FILE "@HDR"    /* a fresh -D file per run */
+#define OUT_FILE "@OUT" /* a fresh -o file per run */
+#define HEADER_FILE "@HDR" /* a fresh -D file per run */
 #define UPLOAD_FILE "@UPLOAD" /* 2 MB of pattern bytes */
-#define FORM_FILE "@FORM"     /* -F file=@(a small file) */
+#define FORM_FILE "@FORM" /* -F file=@(a small file) */
 #define REFUSED_URL "@REFUSED" /* a port nothing listens on */
 /* "@/path" is the server's URL for /path. */
 
-static const char script[] =
-    "/text: 200 body=hello%20world\n"
-    "/missing: 404 body=not%20here\n"
-    "/teapot: 418 body=short%20and%20stout\n"
-    "/empty: 204 body=\n"
-    "/redirect: 302 loc=/hop body=moving\n"
-    "/hop: 301 loc=/text\n"
-    "/redirect-missing: 302 loc=/missing\n"
-    "/redirect-gz: 307 loc=/gz\n"
-    "/redirect-unavailable: 302 loc=/unavailable\n"
-    "/big: 200 size=3000000\n"
-    "/chunked: 200 size=100000 chunked\n"
-    "/gz: 200 size=200000 gzip\n"
-    "/upload: 201 body=stored\n"
-    "/many-headers: 200 fill=3000 body=many\n"
-    "/retry-after-200: 200 ra=5 body=fine\n"
-    "/etag: 200 hdr=ETag:\"v1-abc\" body=tagged\n"
-    "/cut: 200 cutbody size=100000\n"
-    "/cut-headers: 200 cuthead fill=20\n"
-    "/bad-chunk: 200 badchunk size=5000\n"
-    "/unavailable: 503 body=down\n"
-    "/limited: 429 ra=1 body=slow%20down\n"
-    "/cut-503: 503 cutbody size=100000\n"
-    "/close: close\n"
-    "/reset: reset\n"
-    "/error-500: 500 body=boom\n";
+static const char script[] = "/text: 200 body=hello%20world\n"
+                             "/missing: 404 body=not%20here\n"
+                             "/teapot: 418 body=short%20and%20stout\n"
+                             "/empty: 204 body=\n"
+                             "/redirect: 302 loc=/hop body=moving\n"
+                             "/hop: 301 loc=/text\n"
+                             "/redirect-missing: 302 loc=/missing\n"
+                             "/redirect-gz: 307 loc=/gz\n"
+                             "/redirect-unavailable: 302 loc=/unavailable\n"
+                             "/big: 200 size=3000000\n"
+                             "/chunked: 200 size=100000 chunked\n"
+                             "/gz: 200 size=200000 gzip\n"
+                             "/upload: 201 body=stored\n"
+                             "/many-headers: 200 fill=3000 body=many\n"
+                             "/retry-after-200: 200 ra=5 body=fine\n"
+                             "/etag: 200 hdr=ETag:\"v1-abc\" body=tagged\n"
+                             "/cut: 200 cutbody size=100000\n"
+                             "/cut-headers: 200 cuthead fill=20\n"
+                             "/bad-chunk: 200 badchunk size=5000\n"
+                             "/unavailable: 503 body=down\n"
+                             "/limited: 429 ra=1 body=slow%20down\n"
+                             "/cut-503: 503 cutbody size=100000\n"
+                             "/close: close\n"
+                             "/reset: reset\n"
+                             "/error-500: 500 body=boom\n";
 
 static struct server server;
 static char work_dir[64];
@@ -232,11 +231,12 @@ static bool same_bytes(const char *what, enum mode mode, const char *mine, size_
     size_t at = 0;
     while(at < common && mine[at] == plain[at])
         at++;
-    fprintf(stderr, "%s %s: %zu bytes, %zu without the library; first difference at byte %zu\n"
+    fprintf(stderr,
+            "%s %s: %zu bytes, %zu without the library; first difference at byte %zu\n"
             "  %s: [%.*s]\n  without the library: [%.*s]\n",
             what, mode_names[mode], mine_len, plain_len, at, mode_names[mode],
-            (int)(mine_len < 300 ? mine_len : 300), mine,
-            (int)(plain_len < 300 ? plain_len : 300), plain);
+            (int)(mine_len < 300 ? mine_len : 300), mine, (int)(plain_len < 300 ? plain_len : 300),
+            plain);
     return false;
 }
 
@@ -388,10 +388,10 @@ static void test_dump_header_to_stdout_is_identical(void **state)
 static void test_dump_header_of_redirect_chain_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY,
-                    ARGS("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}",
-                         "@/redirect"),
-                    NULL);
+    check_identical(
+        NEEDS_NO_RETRY,
+        ARGS("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}", "@/redirect"),
+        NULL);
     assert_plain_run(0, 1);
 }
 
@@ -412,10 +412,10 @@ static void test_write_out_variables_are_identical(void **state)
 static void test_form_upload_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY,
-                    ARGS("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}",
-                         "@/upload"),
-                    NULL);
+    check_identical(
+        NEEDS_NO_RETRY,
+        ARGS("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}", "@/upload"),
+        NULL);
     assert_plain_run(0, 40);
 }
 
@@ -676,6 +676,6 @@ int main(void)
         T(test_retries_off_connection_closed_or_reset_is_identical),
         T(test_retries_off_refused_connection_is_identical),
     };
-    return cmocka_run_group_tests_name("curl's output is the same with and without tryagain",
-                                       tests, start_everything, stop_everything);
+    return cmocka_run_group_tests_name("curl's output is the same with and without tryagain", tests,
+                                       start_everything, stop_everything);
 }

@@ -173,10 +173,10 @@ static void test_help_and_version(void **state)
     (void)state;
     run_with_env(ARGV(tryagain_path(), "--help"), NULL, NULL);
     assert_int_equal(run.exit_status, 0);
-    const char *flags[] = {"--attempts", "--base-delay", "--max-delay", "--jitter",
-                           "--max-retry-after", "--deadline", "--status", "--unsafe", "--hosts",
-                           "--connect", "--connect-to", "--verbose", "--log-file", "--json",
-                           "--stats", "--version"};
+    const char *flags[] = {"--attempts",        "--base-delay", "--max-delay",  "--jitter",
+                           "--max-retry-after", "--deadline",   "--status",     "--unsafe",
+                           "--hosts",           "--connect",    "--connect-to", "--verbose",
+                           "--log-file",        "--json",       "--stats",      "--version"};
     for(size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         assert_non_null(strstr(run.out, flags[i]));
     run_with_env(ARGV(tryagain_path(), "--version"), NULL, NULL);
@@ -189,8 +189,8 @@ static void test_help_and_version(void **state)
 static void test_exit_status_is_the_commands(void **state)
 {
     (void)state;
-    run_with_env(ARGV(tryagain_path(), "/bin/sh", "-c", "echo out; echo err >&2; exit 42"),
-                 NULL, NULL);
+    run_with_env(ARGV(tryagain_path(), "/bin/sh", "-c", "echo out; echo err >&2; exit 42"), NULL,
+                 NULL);
     assert_int_equal(run.exit_status, 42);
     assert_string_equal(run.out, "out\n");
     assert_string_equal(run.err, "err\n");
@@ -231,8 +231,7 @@ static void test_exec_failures_give_the_shells_statuses(void **state)
 static void test_arguments_after_the_command_are_its_own(void **state)
 {
     (void)state;
-    run_with_env(ARGV(tryagain_path(), "--", "/bin/echo", "--attempts", "-v", "--"), NULL,
-                 NULL);
+    run_with_env(ARGV(tryagain_path(), "--", "/bin/echo", "--attempts", "-v", "--"), NULL, NULL);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "--attempts -v --\n");
 }
@@ -271,8 +270,8 @@ static void expect_env(const char *name, const char *expected)
 static void test_flags_become_variables(void **state)
 {
     (void)state;
-    run_with_env(ARGV(tryagain_path(), "--attempts", "3", "--base-delay=250ms", "--max-delay",
-                      "1m", "--jitter", "none", "--max-retry-after", "2", "--deadline", "1.5s",
+    run_with_env(ARGV(tryagain_path(), "--attempts", "3", "--base-delay=250ms", "--max-delay", "1m",
+                      "--jitter", "none", "--max-retry-after", "2", "--deadline", "1.5s",
                       "--status", "429,5xx", "--unsafe", "--hosts", "*.example.org", "--connect",
                       "tcp,unix", "--connect-to", ":6379", "-vv", "--json", "--stats", "env"),
                  NULL, NULL);
@@ -331,9 +330,9 @@ static void test_existing_preload_is_kept_after_the_library(void **state)
 
     /* And the library still does its job with the other one loaded. */
     server_start(&server, "/a: 503 | 200 body=ok\n");
-    run_with_env(ARGV(tryagain_path(), "--base-delay", "50ms", CURL, "-s",
-                      server_url(&server, "/a", 0)),
-                 ARGV(old_env), NULL);
+    run_with_env(
+        ARGV(tryagain_path(), "--base-delay", "50ms", CURL, "-s", server_url(&server, "/a", 0)),
+        ARGV(old_env), NULL);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "ok");
     assert_int_equal(server_requests(&server, "/a"), 2);
@@ -342,8 +341,7 @@ static void test_existing_preload_is_kept_after_the_library(void **state)
 /* ---- what users see: JSON log lines and the stats line ---- */
 
 /* The value after "key": in a compact JSON object line; numbers and strings. */
-static bool json_value(const char *line, size_t line_len, const char *key, char *out,
-                       size_t size)
+static bool json_value(const char *line, size_t line_len, const char *key, char *out, size_t size)
 {
     char pattern[64];
     snprintf(pattern, sizeof(pattern), "\"%s\":", key);
@@ -464,8 +462,8 @@ static void test_relative_log_file_survives_a_chdir(void **state)
     server_start(&server, "/a: 503 | 200 body=ok\n");
     char script[1024];
     snprintf(script, sizeof(script), "cd / && exec %s -s %s", CURL, server_url(&server, "/a", 0));
-    run_with_env(ARGV(tryagain_path(), "-v", "--stats", "--log-file", "retries.log",
-                      "--base-delay", "20ms", "/bin/sh", "-c", script),
+    run_with_env(ARGV(tryagain_path(), "-v", "--stats", "--log-file", "retries.log", "--base-delay",
+                      "20ms", "/bin/sh", "-c", script),
                  NULL, NULL);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "ok");
@@ -592,8 +590,8 @@ static void make_target(const char *target, const char *destdir_arg)
 {
     char build_arg[PATH_MAX + 8];
     snprintf(build_arg, sizeof(build_arg), "BUILD=%s", build_path("", 4));
-    run_with_env(ARGV("/usr/bin/env", "make", "-s", "-C", source_path("", 3), target,
-                      destdir_arg, "PREFIX=/usr", build_arg),
+    run_with_env(ARGV("/usr/bin/env", "make", "-s", "-C", source_path("", 3), target, destdir_arg,
+                      "PREFIX=/usr", build_arg),
                  NULL, NULL);
     if(run.exit_status != 0)
         show_run();
@@ -619,9 +617,9 @@ static void test_install_into_destdir_and_run_it(void **state)
     expect_env("LD_PRELOAD", library_real);
 
     server_start(&server, "/a: 503 | 503 | 200 body=installed\n");
-    run_with_env(ARGV(installed, "-v", "--base-delay", "20ms", CURL, "-s",
-                      server_url(&server, "/a", 0)),
-                 NULL, NULL);
+    run_with_env(
+        ARGV(installed, "-v", "--base-delay", "20ms", CURL, "-s", server_url(&server, "/a", 0)),
+        NULL, NULL);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "installed");
     assert_int_equal(server_requests(&server, "/a"), 3);

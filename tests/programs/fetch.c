@@ -29,7 +29,7 @@ struct options {
     bool check_private;
     int threads;
     int alarm_seconds;
-    bool form;        /* CURLOPT_HTTPPOST with a part copied from memory */
+    bool form; /* CURLOPT_HTTPPOST with a part copied from memory */
     bool form_stream; /* ...and a part read through the read callback (CURLFORM_STREAM) */
 };
 
@@ -121,8 +121,7 @@ static void set_upload(CURL *curl, const struct options *o, FILE *file)
     }
 }
 
-static CURLcode transfer(const struct options *o, const char *url, struct body *body,
-                         long *status)
+static CURLcode transfer(const struct options *o, const char *url, struct body *body, long *status)
 {
     CURL *curl = curl_easy_init();
     if(!curl)

@@ -72,11 +72,11 @@ static void perform_one(struct worker *w, CURL *handle, int number)
     long status = 0;
     curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
     char line[700];
-    int length = snprintf(line, sizeof(line), "%d %d rc=%d status=%ld body=%s\n", w->index,
-                          number, (int)code, status, body.data ? body.data : "");
+    int length = snprintf(line, sizeof(line), "%d %d rc=%d status=%ld body=%s\n", w->index, number,
+                          (int)code, status, body.data ? body.data : "");
     if(length > 0)
-        text_append(&w->report, line, (size_t)length < sizeof(line) ? (size_t)length
-                                                                      : sizeof(line) - 1);
+        text_append(&w->report, line,
+                    (size_t)length < sizeof(line) ? (size_t)length : sizeof(line) - 1);
     free(body.data);
 }
 
@@ -105,8 +105,8 @@ static struct worker *start_workers(int threads, int count, const char *base_url
     if(!workers)
         return NULL;
     for(int i = 0; i < threads; i++) {
-        workers[i] = (struct worker){.index = i, .count = count, .base_url = base_url,
-                                     .prefix = prefix};
+        workers[i] =
+            (struct worker){.index = i, .count = count, .base_url = base_url, .prefix = prefix};
         if(pthread_create(&workers[i].thread, NULL, run_worker, &workers[i])) {
             fprintf(stderr, "pthread_create failed\n");
             exit(3);
@@ -119,8 +119,8 @@ static void finish_workers(struct worker *workers, int threads)
 {
     for(int i = 0; i < threads; i++) {
         pthread_join(workers[i].thread, NULL);
-        fwrite(workers[i].report.data ? workers[i].report.data : "", 1,
-               workers[i].report.length, stdout);
+        fwrite(workers[i].report.data ? workers[i].report.data : "", 1, workers[i].report.length,
+               stdout);
         free(workers[i].report.data);
     }
     free(workers);

@@ -175,8 +175,8 @@ static void assert_counts(char prefix, int threads, int transfers, int expected_
         for(int j = 0; j < transfers; j++) {
             int expected = expected_of_case ? expected_of_case : case_of(t, j)->attempts;
             if(counts[t][j] != expected && wrong++ < 10)
-                fprintf(stderr, "/%c/%d/%d: %d requests, expected %d\n", prefix, t, j,
-                        counts[t][j], expected);
+                fprintf(stderr, "/%c/%d/%d: %d requests, expected %d\n", prefix, t, j, counts[t][j],
+                        expected);
         }
     }
     assert_int_equal(wrong, 0);
@@ -193,10 +193,10 @@ static void threads_each_get_their_own_final_answer(void **state)
         }
     }
     server_start(&server, script.data);
-    run_program(&run, ARGV(stress_client(), "threads", "32", "50", base_url()),
-                ENV("TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_MAX_DELAY_MS=20",
-                    "TRYAGAIN_MAX_ATTEMPTS=4"),
-                NULL, 0, true);
+    run_program(
+        &run, ARGV(stress_client(), "threads", "32", "50", base_url()),
+        ENV("TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_MAX_DELAY_MS=20", "TRYAGAIN_MAX_ATTEMPTS=4"),
+        NULL, 0, true);
     assert_finished(0);
     assert_run_output(&run, expected.data);
     assert_counts('s', STRESS_THREADS, STRESS_TRANSFERS, 0);
@@ -231,8 +231,8 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     snprintf(transfers, sizeof(transfers), "%d", FORK_TRANSFERS);
     snprintf(forks, sizeof(forks), "%d", FORKS);
     run_program(&run, ARGV(stress_client(), "fork", threads, transfers, base_url(), port, forks),
-                ENV("TRYAGAIN_BASE_DELAY_MS=60", "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_LOG=1"),
-                NULL, 0, true);
+                ENV("TRYAGAIN_BASE_DELAY_MS=60", "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_LOG=1"), NULL,
+                0, true);
     assert_finished(0);
     assert_run_output(&run, expected.data);
     assert_counts('f', FORK_THREADS, FORK_TRANSFERS, 3);
@@ -252,8 +252,9 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
 static void dlopen_global(const char *library, const char *path)
 {
     server_start(&server, "/late: 429 ra=0 | 503 | 200 body=late\n");
-    run_program(&run, ARGV(build_path("tests/tools/dlopen_curl", 1), "global", library,
-                           server_url(&server, path, 0)),
+    run_program(&run,
+                ARGV(build_path("tests/tools/dlopen_curl", 1), "global", library,
+                     server_url(&server, path, 0)),
                 ENV("TRYAGAIN_BASE_DELAY_MS=1"), NULL, 0, true);
     assert_finished(0);
     assert_run_output(&run, "status=200 body=late\n");
@@ -281,8 +282,9 @@ static void libcurl_reachable_only_by_name_is_retried(void **state)
 {
     (void)state;
     server_start(&server, "/plugin: 503 | 429 ra=0 | 200 body=plugin\n");
-    run_program(&run, ARGV(build_path("tests/tools/dlopen_curl", 1), "plugin", ctor_library(),
-                           server_url(&server, "/plugin", 0)),
+    run_program(&run,
+                ARGV(build_path("tests/tools/dlopen_curl", 1), "plugin", ctor_library(),
+                     server_url(&server, "/plugin", 0)),
                 ENV("TRYAGAIN_BASE_DELAY_MS=1"), NULL, 0, true);
     assert_finished(0);
     assert_run_output(&run, "status=200 body=plugin\n");
@@ -406,6 +408,6 @@ int main(void)
     int failures = cmocka_run_group_tests_name("threads and fork", thread_tests, NULL, NULL);
     if(group && !strcmp(group, "threads"))
         return failures;
-    return failures + cmocka_run_group_tests_name("loading and preloading", loading_tests, NULL,
-                                                  NULL);
+    return failures +
+           cmocka_run_group_tests_name("loading and preloading", loading_tests, NULL, NULL);
 }

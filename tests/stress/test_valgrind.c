@@ -70,9 +70,15 @@ static const char *const *under_valgrind(const char *const *program)
     static const char *argv[40];
     snprintf(log_option, sizeof(log_option), "--log-file=%s/memcheck.%%p", report_dir);
     static const char *const options[] = {
-        "/usr/bin/valgrind", "--tool=memcheck", "--error-exitcode=99", "--leak-check=full",
-        "--show-leak-kinds=definite,indirect,possible", "--errors-for-leak-kinds=none",
-        "--fullpath-after=", "--num-callers=40", "--child-silent-after-fork=yes",
+        "/usr/bin/valgrind",
+        "--tool=memcheck",
+        "--error-exitcode=99",
+        "--leak-check=full",
+        "--show-leak-kinds=definite,indirect,possible",
+        "--errors-for-leak-kinds=none",
+        "--fullpath-after=",
+        "--num-callers=40",
+        "--child-silent-after-fork=yes",
     };
     size_t count = 0;
     for(size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++)
@@ -198,7 +204,8 @@ static void run_checked(const char *const *program, const char *const *env, int 
 }
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 
 static const char *url(const char *path)
 {
@@ -300,8 +307,7 @@ static void fetch_upload_and_duplicate(void **state)
     server_start(&server, "/up: 429 ra=0 | 503 | 200 body=done\n");
     const char *input = scratch_file();
     write_pattern_file(input, 70000);
-    run_checked(ARGV(build_path("tests/programs/fetch", 1), "--dup", "--upload", input,
-                     url("/up")),
+    run_checked(ARGV(build_path("tests/programs/fetch", 1), "--dup", "--upload", input, url("/up")),
                 ENV(), 0);
     assert_run_output(&run, "done");
     assert_same_body_every_attempt(&server, "/up", 3, 70000);
@@ -312,9 +318,9 @@ static void pycurl_retries_a_429(void **state)
     (void)state;
     server_start(&server, "/py: 429 ra=0 | 200 body=snake\n");
     /* Python's own allocator confuses memcheck; plain malloc keeps its reports meaningful. */
-    run_checked(ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1),
-                     url("/py")),
-                ENV("PYTHONMALLOC=malloc", ), 0);
+    run_checked(
+        ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1), url("/py")),
+        ENV("PYTHONMALLOC=malloc", ), 0);
     assert_run_output(&run, "200 snake");
     assert_int_equal(server_requests(&server, "/py"), 2);
 }
@@ -329,7 +335,8 @@ static void wget_connect_retries(void **state)
     run_result_free(&run);
 
     char refused_url[64];
-    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", refusing_port(&closed_port_fd));
+    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/",
+             refusing_port(&closed_port_fd));
     run_checked(ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", refused_url),
                 ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), 4);
     assert_int_equal(count_occurrences(run.err, run.err_len, "connect 127.0.0.1:"), 3);
@@ -339,10 +346,9 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
     const struct CMUnitTest tests[] = {
-        T(curl_retries_a_429),        T(curl_5mib_body_after_a_429),
-        T(curl_upload_resent_after_a_503), T(fetch_openssl_threads),
-        T(fetch_gnutls_threads),      T(fetch_upload_and_duplicate),
-        T(pycurl_retries_a_429),      T(wget_connect_retries),
+        T(curl_retries_a_429),    T(curl_5mib_body_after_a_429), T(curl_upload_resent_after_a_503),
+        T(fetch_openssl_threads), T(fetch_gnutls_threads),       T(fetch_upload_and_duplicate),
+        T(pycurl_retries_a_429),  T(wget_connect_retries),
     };
 #undef T
     return cmocka_run_group_tests_name("programs under valgrind memcheck", tests, NULL, NULL);

@@ -43,16 +43,26 @@ static volatile sig_atomic_t jumped;
 static const char *errno_name(int error)
 {
     switch(error) {
-    case ECONNREFUSED: return "ECONNREFUSED";
-    case ENOENT: return "ENOENT";
-    case EINPROGRESS: return "EINPROGRESS";
-    case EINTR: return "EINTR";
-    case ETIMEDOUT: return "ETIMEDOUT";
-    case EAGAIN: return "EAGAIN";
-    case ENETUNREACH: return "ENETUNREACH";
-    case EHOSTUNREACH: return "EHOSTUNREACH";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    default: return "other";
+    case ECONNREFUSED:
+        return "ECONNREFUSED";
+    case ENOENT:
+        return "ENOENT";
+    case EINPROGRESS:
+        return "EINPROGRESS";
+    case EINTR:
+        return "EINTR";
+    case ETIMEDOUT:
+        return "ETIMEDOUT";
+    case EAGAIN:
+        return "EAGAIN";
+    case ENETUNREACH:
+        return "ENETUNREACH";
+    case EHOSTUNREACH:
+        return "EHOSTUNREACH";
+    case EADDRNOTAVAIL:
+        return "EADDRNOTAVAIL";
+    default:
+        return "other";
     }
 }
 
@@ -85,16 +95,26 @@ static bool parse_options(int argc, char **argv, struct options *o)
     int i = 1;
     for(; i < argc && !strncmp(argv[i], "--", 2); i++) {
         const char *a = argv[i];
-        if(!strcmp(a, "--nonblock")) o->nonblock = true;
-        else if(!strcmp(a, "--keepalive")) o->keepalive = true;
-        else if(!strcmp(a, "--nodelay")) o->nodelay = true;
-        else if(!strcmp(a, "--cloexec")) o->cloexec = true;
-        else if(!strcmp(a, "--bind")) o->bind_first = true;
-        else if(!strcmp(a, "--read")) o->read_reply = true;
-        else if(!strcmp(a, "--alarm") && i + 1 < argc) o->alarm_ms = atol(argv[++i]);
-        else if(!strcmp(a, "--jump") && i + 1 < argc) o->jump_ms = atol(argv[++i]);
-        else if(!strcmp(a, "--unix") && i + 1 < argc) o->unix_path = argv[++i];
-        else return false;
+        if(!strcmp(a, "--nonblock"))
+            o->nonblock = true;
+        else if(!strcmp(a, "--keepalive"))
+            o->keepalive = true;
+        else if(!strcmp(a, "--nodelay"))
+            o->nodelay = true;
+        else if(!strcmp(a, "--cloexec"))
+            o->cloexec = true;
+        else if(!strcmp(a, "--bind"))
+            o->bind_first = true;
+        else if(!strcmp(a, "--read"))
+            o->read_reply = true;
+        else if(!strcmp(a, "--alarm") && i + 1 < argc)
+            o->alarm_ms = atol(argv[++i]);
+        else if(!strcmp(a, "--jump") && i + 1 < argc)
+            o->jump_ms = atol(argv[++i]);
+        else if(!strcmp(a, "--unix") && i + 1 < argc)
+            o->unix_path = argv[++i];
+        else
+            return false;
     }
     if(o->unix_path)
         return i == argc;
@@ -180,8 +200,8 @@ static void print_state(const struct options *o, int fd, int family, int bound_p
     printf("state keepalive=%d nodelay=%d cloexec=%d nonblock=%d bound_port=%d local_port=%d\n",
            int_option(fd, SOL_SOCKET, SO_KEEPALIVE),
            tcp ? int_option(fd, IPPROTO_TCP, TCP_NODELAY) : 0,
-           (descriptor_flags & FD_CLOEXEC) ? 1 : 0, (status_flags & O_NONBLOCK) ? 1 : 0,
-           bound_port, tcp ? local_port(fd) : 0);
+           (descriptor_flags & FD_CLOEXEC) ? 1 : 0, (status_flags & O_NONBLOCK) ? 1 : 0, bound_port,
+           tcp ? local_port(fd) : 0);
     if(o->read_reply) {
         char reply[200];
         ssize_t got = read(fd, reply, sizeof(reply) - 1);

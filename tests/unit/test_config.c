@@ -43,8 +43,7 @@ static void capture_warning(const char *line, void *ctx)
     warnings->count++;
 }
 
-static void parse_with(struct tryagain_config *config, struct warnings *warnings, int count,
-                       ...)
+static void parse_with(struct tryagain_config *config, struct warnings *warnings, int count, ...)
 {
     struct fake_env env = {.count = 0};
     va_list args;
@@ -117,13 +116,13 @@ static void valid_values_are_taken(void **state)
     (void)state;
     struct tryagain_config config;
     struct warnings warnings;
-    parse_with(&config, &warnings, 14, "TRYAGAIN_MAX_ATTEMPTS", "3", "TRYAGAIN_BASE_DELAY_MS",
-               "50", "TRYAGAIN_MAX_DELAY_MS", " 2000 ", "TRYAGAIN_JITTER", "Decorrelated",
+    parse_with(&config, &warnings, 14, "TRYAGAIN_MAX_ATTEMPTS", "3", "TRYAGAIN_BASE_DELAY_MS", "50",
+               "TRYAGAIN_MAX_DELAY_MS", " 2000 ", "TRYAGAIN_JITTER", "Decorrelated",
                "TRYAGAIN_MAX_RETRY_AFTER_MS", "0", "TRYAGAIN_DEADLINE_MS", "86400000",
-               "TRYAGAIN_RETRY_STATUS", "429, 5xx", "TRYAGAIN_RETRY_UNSAFE", "1",
-               "TRYAGAIN_HOSTS", "api.example.com,*.example.org", "TRYAGAIN_LOG", "2",
-               "TRYAGAIN_LOG_FILE", "/tmp/tryagain.log", "TRYAGAIN_LOG_FORMAT", "json",
-               "TRYAGAIN_STATS", "yes", "TRYAGAIN_CONNECT", "tcp,unix");
+               "TRYAGAIN_RETRY_STATUS", "429, 5xx", "TRYAGAIN_RETRY_UNSAFE", "1", "TRYAGAIN_HOSTS",
+               "api.example.com,*.example.org", "TRYAGAIN_LOG", "2", "TRYAGAIN_LOG_FILE",
+               "/tmp/tryagain.log", "TRYAGAIN_LOG_FORMAT", "json", "TRYAGAIN_STATS", "yes",
+               "TRYAGAIN_CONNECT", "tcp,unix");
     assert_int_equal(warnings.count, 0);
     assert_int_equal(config.max_attempts, 3);
     assert_int_equal(config.base_delay_ms, 50);
@@ -149,8 +148,10 @@ static void every_jitter_word_is_accepted(void **state)
     static const struct {
         const char *word;
         enum jitter_mode mode;
-    } cases[] = {{"full", JITTER_FULL}, {"EQUAL", JITTER_EQUAL},
-                 {"decorrelated", JITTER_DECORRELATED}, {"none", JITTER_NONE}};
+    } cases[] = {{"full", JITTER_FULL},
+                 {"EQUAL", JITTER_EQUAL},
+                 {"decorrelated", JITTER_DECORRELATED},
+                 {"none", JITTER_NONE}};
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct tryagain_config config;
         struct warnings warnings;
@@ -174,8 +175,8 @@ static void connect_off_and_unix_are_accepted(void **state)
 }
 
 /* One bad value: exactly one warning naming the variable, the value and the default. */
-static void assert_one_warning(const struct warnings *warnings, const char *name,
-                               const char *value, const char *default_text)
+static void assert_one_warning(const struct warnings *warnings, const char *name, const char *value,
+                               const char *default_text)
 {
     assert_int_equal(warnings->count, 1);
     const char *line = warnings->line[0];
@@ -190,8 +191,8 @@ static void assert_one_warning(const struct warnings *warnings, const char *name
 static void bad_numbers_warn_once_and_use_the_default(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"abc", "-3", "99999999999999999999", "5abc", "0", "101",
-                                      "+5", "1.5", " "};
+    static const char *const bad[] = {"abc", "-3", "99999999999999999999", "5abc", "0", "101", "+5",
+                                      "1.5", " "};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct tryagain_config config;
         struct warnings warnings;
@@ -215,8 +216,7 @@ static void bad_millisecond_values_warn_once_and_use_the_default(void **state)
          30000},
         {"TRYAGAIN_MAX_RETRY_AFTER_MS", "99999999999999999999", "60000",
          offsetof(struct tryagain_config, max_retry_after_ms), 60000},
-        {"TRYAGAIN_DEADLINE_MS", "86400001", "0", offsetof(struct tryagain_config, deadline_ms),
-         0},
+        {"TRYAGAIN_DEADLINE_MS", "86400001", "0", offsetof(struct tryagain_config, deadline_ms), 0},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct tryagain_config config;
@@ -259,14 +259,13 @@ static void unknown_words_warn_once_and_use_the_default(void **state)
 static void malformed_status_lists_warn_once_and_use_the_default(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"5xx,,429", "42", "600", "399", "429,", "5x9", "abc",
-                                      "4294967725"};
+    static const char *const bad[] = {"5xx,,429", "42",  "600", "399",
+                                      "429,",     "5x9", "abc", "4294967725"};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct tryagain_config config;
         struct warnings warnings;
         parse_with(&config, &warnings, 1, "TRYAGAIN_RETRY_STATUS", bad[i]);
-        assert_one_warning(&warnings, "TRYAGAIN_RETRY_STATUS", bad[i],
-                           "408,429,500,502,503,504");
+        assert_one_warning(&warnings, "TRYAGAIN_RETRY_STATUS", bad[i], "408,429,500,502,503,504");
         assert_default_statuses(&config.retry_status);
     }
 }
@@ -377,8 +376,8 @@ static void statuses_outside_400_to_599_are_never_contained(void **state)
 static void malformed_status_lists_leave_the_set_unchanged(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", ",", "5xx,,429", "42", "600", "4290", "3xx", "6xx",
-                                      "x29", "4x9", "-429", "429;503"};
+    static const char *const bad[] = {"",    ",",   "5xx,,429", "42",  "600",  "4290",
+                                      "3xx", "6xx", "x29",      "4x9", "-429", "429;503"};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct status_set set;
         assert_true(status_set_parse("418", &set));
@@ -467,8 +466,8 @@ static void an_empty_host_list_matches_every_host(void **state)
 static void malformed_host_lists_are_rejected(void **state)
 {
     (void)state;
-    static const char *const bad[] = {",", "a,,b", "a,", "*", "*.", "a b", "a/b", "*a.com",
-                                      "a.*.com"};
+    static const char *const bad[] = {",",   "a,,b", "a,",     "*",      "*.",
+                                      "a b", "a/b",  "*a.com", "a.*.com"};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct host_patterns patterns;
         assert_true(host_patterns_parse("keep.example", &patterns));

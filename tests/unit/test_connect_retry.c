@@ -66,10 +66,10 @@ static struct connect_call blocking_stream(const void *address, socklen_t length
 static void candidates_are_the_union_of_both_lists(void **state)
 {
     (void)state;
-    static const int yes[] = {ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ETIMEDOUT,
-                              EADDRNOTAVAIL, ENOENT, EAGAIN};
-    static const int no[] = {0, EINTR, EINPROGRESS, EALREADY, EISCONN, EBADF, ENOTSOCK,
-                             EACCES, EPERM, EAFNOSUPPORT, ECONNRESET, EINVAL};
+    static const int yes[] = {ECONNREFUSED,  ENETUNREACH, EHOSTUNREACH, ETIMEDOUT,
+                              EADDRNOTAVAIL, ENOENT,      EAGAIN};
+    static const int no[] = {0,        EINTR,  EINPROGRESS, EALREADY,     EISCONN,    EBADF,
+                             ENOTSOCK, EACCES, EPERM,       EAFNOSUPPORT, ECONNRESET, EINVAL};
     for(size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
         assert_true(connect_errno_candidate(yes[i]));
     for(size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
@@ -198,9 +198,15 @@ static void the_destination_filter_decides_last(void **state)
 static void plan_waits_like_the_transfer_policy(void **state)
 {
     (void)state;
-    static const char *const fixed[] = {"TRYAGAIN_JITTER", "none", "TRYAGAIN_BASE_DELAY_MS", "100",
-                                        "TRYAGAIN_MAX_DELAY_MS", "350", "TRYAGAIN_MAX_ATTEMPTS",
-                                        "5", NULL};
+    static const char *const fixed[] = {"TRYAGAIN_JITTER",
+                                        "none",
+                                        "TRYAGAIN_BASE_DELAY_MS",
+                                        "100",
+                                        "TRYAGAIN_MAX_DELAY_MS",
+                                        "350",
+                                        "TRYAGAIN_MAX_ATTEMPTS",
+                                        "5",
+                                        NULL};
     struct tryagain_config config = config_from(fixed);
     static const long expected[] = {100, 200, 350, 350};
     for(int attempt = 1; attempt <= 4; attempt++) {
@@ -218,8 +224,13 @@ static void plan_waits_like_the_transfer_policy(void **state)
 static void plan_never_starts_a_wait_past_the_deadline(void **state)
 {
     (void)state;
-    static const char *const deadline[] = {"TRYAGAIN_JITTER", "none", "TRYAGAIN_BASE_DELAY_MS",
-                                           "100", "TRYAGAIN_DEADLINE_MS", "1000", NULL};
+    static const char *const deadline[] = {"TRYAGAIN_JITTER",
+                                           "none",
+                                           "TRYAGAIN_BASE_DELAY_MS",
+                                           "100",
+                                           "TRYAGAIN_DEADLINE_MS",
+                                           "1000",
+                                           NULL};
     struct tryagain_config config = config_from(deadline);
     struct retry_plan plan = connect_retry_plan(&config, 1, 900, 0, 1);
     assert_true(plan.retry);
@@ -235,7 +246,8 @@ static void plan_with_full_jitter_stays_under_the_ceiling(void **state)
     static const char *const jitter[] = {"TRYAGAIN_BASE_DELAY_MS", "100", NULL};
     struct tryagain_config config = config_from(jitter);
     for(uint64_t random = 1; random < 1000000; random += 99991) {
-        struct retry_plan plan = connect_retry_plan(&config, 2, 0, 0, random * 0x9E3779B97F4A7C15ULL);
+        struct retry_plan plan =
+            connect_retry_plan(&config, 2, 0, 0, random * 0x9E3779B97F4A7C15ULL);
         assert_true(plan.wait_ms >= 0 && plan.wait_ms <= 200);
     }
 }
@@ -271,17 +283,17 @@ static void describes_inet_targets(void **state)
     (void)state;
     char buffer[128];
     struct sockaddr_in v4 = loopback_v4(5432);
-    assert_string_equal(connect_describe_target((struct sockaddr *)&v4, sizeof(v4), buffer,
-                                                sizeof(buffer)),
-                        "127.0.0.1:5432");
+    assert_string_equal(
+        connect_describe_target((struct sockaddr *)&v4, sizeof(v4), buffer, sizeof(buffer)),
+        "127.0.0.1:5432");
     struct sockaddr_in6 v6;
     memset(&v6, 0, sizeof(v6));
     v6.sin6_family = AF_INET6;
     v6.sin6_port = htons(80);
     v6.sin6_addr = in6addr_loopback;
-    assert_string_equal(connect_describe_target((struct sockaddr *)&v6, sizeof(v6), buffer,
-                                                sizeof(buffer)),
-                        "[::1]:80");
+    assert_string_equal(
+        connect_describe_target((struct sockaddr *)&v6, sizeof(v6), buffer, sizeof(buffer)),
+        "[::1]:80");
 }
 
 static void describes_unix_targets(void **state)
@@ -309,15 +321,12 @@ static void describes_odd_targets_without_reading_past_them(void **state)
     (void)state;
     char buffer[128];
     struct sockaddr_in v4 = loopback_v4(1);
-    assert_string_equal(connect_describe_target((struct sockaddr *)&v4, 4, buffer,
-                                                sizeof(buffer)),
+    assert_string_equal(connect_describe_target((struct sockaddr *)&v4, 4, buffer, sizeof(buffer)),
                         "(address family 2)");
-    assert_string_equal(connect_describe_target(NULL, 0, buffer, sizeof(buffer)),
-                        "(no address)");
+    assert_string_equal(connect_describe_target(NULL, 0, buffer, sizeof(buffer)), "(no address)");
     char small[6];
-    assert_string_equal(connect_describe_target((struct sockaddr *)&v4, sizeof(v4), small,
-                                                sizeof(small)),
-                        "127.0");
+    assert_string_equal(
+        connect_describe_target((struct sockaddr *)&v4, sizeof(v4), small, sizeof(small)), "127.0");
 }
 
 static void errno_words_name_the_constant(void **state)

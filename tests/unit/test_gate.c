@@ -18,15 +18,15 @@
 struct recorder {
     char transcript[TRANSCRIPT_MAX]; /* "B<bytes>|" or "H<bytes>|" per accepted call */
     size_t transcript_length;
-    char body[TRANSCRIPT_MAX];       /* every byte the body sink accepted */
+    char body[TRANSCRIPT_MAX]; /* every byte the body sink accepted */
     size_t body_length;
-    char headers[8192];              /* every byte the header sink accepted */
+    char headers[8192]; /* every byte the header sink accepted */
     size_t headers_length;
-    int calls;                       /* all calls, refused and paused ones too */
+    int calls; /* all calls, refused and paused ones too */
     int accepted_calls;
     size_t largest_body_call;
-    int pause_on_call;               /* answer GATE_PAUSE to this call (1-based), 0: never */
-    int short_on_call;               /* answer one byte short to this call */
+    int pause_on_call; /* answer GATE_PAUSE to this call (1-based), 0: never */
+    int short_on_call; /* answer one byte short to this call */
 };
 
 struct sink_context {

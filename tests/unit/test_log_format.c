@@ -337,8 +337,8 @@ static void a_small_buffer_still_ends_the_line(void **state)
         char line[300];
         memset(line, 'Z', sizeof(line));
         for(int f = 0; f < 2; f++) {
-            size_t length = log_format_event(&event, f ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT,
-                                             WALL_MS, PID, line, size);
+            size_t length = log_format_event(&event, f ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT, WALL_MS,
+                                             PID, line, size);
             assert_true(length < size);
             assert_int_equal(length, strlen(line));
             assert_int_equal(line[length - 1], '\n');
@@ -352,8 +352,13 @@ static void a_small_buffer_still_ends_the_line(void **state)
 static void stats_lines_sum_up_the_process(void **state)
 {
     (void)state;
-    struct log_stats stats = {.transfers = 10, .connects = 2, .attempts = 17, .retries = 7,
-                              .recovered = 3, .given_up = 1, .waited_ms = 12345};
+    struct log_stats stats = {.transfers = 10,
+                              .connects = 2,
+                              .attempts = 17,
+                              .retries = 7,
+                              .recovered = 3,
+                              .given_up = 1,
+                              .waited_ms = 12345};
     char line[1024];
     size_t length = log_format_stats(&stats, LOG_FORMAT_TEXT, WALL_MS, PID, line, sizeof(line));
     assert_int_equal(length, strlen(line));
@@ -373,7 +378,7 @@ static void the_json_reader_rejects_broken_lines(void **state)
     (void)state;
     /* The validator itself must be able to fail, or the tests above prove nothing. */
     static const char *const bad[] = {"{\"a\":1,}\n", "{\"a\":\"x\ny\"}\n", "{\"a\" 1}\n",
-                                      "{\"a\":1}", "{\"a\":1}}\n", "{\"a\":\"\\q\"}\n",
+                                      "{\"a\":1}",    "{\"a\":1}}\n",       "{\"a\":\"\\q\"}\n",
                                       "{\"a\":01}\n"};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct json j = {bad[i]};

@@ -34,8 +34,8 @@ static uint64_t next_random(uint64_t *seed)
     return z ^ (z >> 31);
 }
 
-static const uint64_t edge_randoms[] = {0, 1, 2, UINT64_MAX, UINT64_MAX - 1, INT64_MAX,
-                                        (uint64_t)INT64_MAX + 1};
+static const uint64_t edge_randoms[] = {
+    0, 1, 2, UINT64_MAX, UINT64_MAX - 1, INT64_MAX, (uint64_t)INT64_MAX + 1};
 
 static struct attempt_result get_status(long status)
 {
@@ -140,9 +140,10 @@ static void connection_failures_before_any_response_are_retried(void **state)
 {
     (void)state;
     struct tryagain_config config = default_config();
-    static const int codes[] = {CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT,
-                                CURLE_COULDNT_RESOLVE_HOST, CURLE_GOT_NOTHING, CURLE_RECV_ERROR,
-                                CURLE_SEND_ERROR, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2_STREAM};
+    static const int codes[] = {CURLE_COULDNT_CONNECT,      CURLE_OPERATION_TIMEDOUT,
+                                CURLE_COULDNT_RESOLVE_HOST, CURLE_GOT_NOTHING,
+                                CURLE_RECV_ERROR,           CURLE_SEND_ERROR,
+                                CURLE_SSL_CONNECT_ERROR,    CURLE_HTTP2_STREAM};
     for(size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         struct attempt_result result = get_failure(codes[i]);
         assert_true(policy_transient_curl_code(codes[i]));
@@ -430,8 +431,8 @@ struct delay_case {
 };
 
 static const struct delay_case delay_cases[] = {
-    {1000, 30000}, {50, 2000}, {1, 1}, {0, 30000}, {7, 86400000}, {86400000, 86400000},
-    {5000, 100}, {3, 10}, {0, 0},
+    {1000, 30000},        {50, 2000},  {1, 1},  {0, 30000}, {7, 86400000},
+    {86400000, 86400000}, {5000, 100}, {3, 10}, {0, 0},
 };
 
 static void check_backoff_bounds(enum jitter_mode jitter)
@@ -505,8 +506,8 @@ static void decorrelated_jitter_stays_between_base_and_three_times_the_last_wait
 {
     (void)state;
     uint64_t seed = 99;
-    static const long previous_waits[] = {0, 1, 5, 999, 1000, 1001, 3333, 9999, 10000, 10001,
-                                          29999, 30000, 1000000, 86400000};
+    static const long previous_waits[] = {0,    1,     5,     999,   1000,  1001,    3333,
+                                          9999, 10000, 10001, 29999, 30000, 1000000, 86400000};
     for(size_t c = 0; c < sizeof(delay_cases) / sizeof(delay_cases[0]); c++) {
         struct tryagain_config config = default_config();
         config.jitter = JITTER_DECORRELATED;

@@ -76,16 +76,15 @@ static void huge_delta_seconds_saturate(void **state)
     assert_wait("31536000", 0, RETRY_AFTER_SATURATED_MS);
     assert_wait("31536001", 0, RETRY_AFTER_SATURATED_MS);
     assert_wait("99999999999999999999", 0, RETRY_AFTER_SATURATED_MS);
-    assert_wait("999999999999999999999999999999999999999999999999", 0,
-                RETRY_AFTER_SATURATED_MS);
+    assert_wait("999999999999999999999999999999999999999999999999", 0, RETRY_AFTER_SATURATED_MS);
     assert_wait("31535999", 0, 31535999000L);
 }
 
 static void malformed_values_are_rejected(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", " ", "-1", "-0", "+5", "abc", "5s", "1.5", "5 6",
-                                      "0x10", "Soon", "GMT", "\r\n"};
+    static const char *const bad[] = {"",    " ",   "-1",   "-0",   "+5",  "abc", "5s",
+                                      "1.5", "5 6", "0x10", "Soon", "GMT", "\r\n"};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         assert_rejected(bad[i], 0);
 }
@@ -142,15 +141,15 @@ static void impossible_dates_are_rejected(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "Sun, 32 Nov 1994 08:49:37 GMT", "Sun, 00 Nov 1994 08:49:37 GMT",
-        "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT",
-        "Sun, 06 Nov 1994 08:60:00 GMT", "Sun, 06 Nov 1994 08:49:62 GMT",
-        "Sun, 31 Nov 1994 08:49:37 GMT", "Mon, 30 Feb 2015 08:49:37 GMT",
-        "Mon, 29 Feb 2100 08:49:37 GMT", "Sun, 29 Feb 2019 08:49:37 GMT",
-        "Sun, 06 Nov 94 08:49:37 GMT",   "Sun, 06 Nov 1994 08:49 GMT",
-        "Sun, 06 Nov 1994 08:49:37",     "Sun, 06 Nov 1994 08:49:37 UTC",
+        "Sun, 32 Nov 1994 08:49:37 GMT",       "Sun, 00 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Foo 1994 08:49:37 GMT",       "Sun, 06 Nov 1994 24:00:00 GMT",
+        "Sun, 06 Nov 1994 08:60:00 GMT",       "Sun, 06 Nov 1994 08:49:62 GMT",
+        "Sun, 31 Nov 1994 08:49:37 GMT",       "Mon, 30 Feb 2015 08:49:37 GMT",
+        "Mon, 29 Feb 2100 08:49:37 GMT",       "Sun, 29 Feb 2019 08:49:37 GMT",
+        "Sun, 06 Nov 94 08:49:37 GMT",         "Sun, 06 Nov 1994 08:49 GMT",
+        "Sun, 06 Nov 1994 08:49:37",           "Sun, 06 Nov 1994 08:49:37 UTC",
         "Sun, 06 Nov 1994 08:49:37 GMT extra", "Sun Nov 31 08:49:37 1994",
-        "Sunday, 31-Apr-94 08:49:37 GMT", "Sun, 06 Nov 1969 08:49:37 GMT",
+        "Sunday, 31-Apr-94 08:49:37 GMT",      "Sun, 06 Nov 1969 08:49:37 GMT",
         "Sun, 06 November 1994 08:49:37 GMT",
     };
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

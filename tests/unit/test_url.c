@@ -14,8 +14,8 @@ static void assert_split(const char *url, const char *scheme, const char *host)
     if(!url_split(url, &parts))
         fail_msg("\"%s\" did not split", url);
     if(parts.scheme_len != strlen(scheme) || strncmp(parts.scheme, scheme, parts.scheme_len))
-        fail_msg("\"%s\": scheme \"%.*s\", wanted \"%s\"", url, (int)parts.scheme_len,
-                 parts.scheme, scheme);
+        fail_msg("\"%s\": scheme \"%.*s\", wanted \"%s\"", url, (int)parts.scheme_len, parts.scheme,
+                 scheme);
     if(parts.host_len != strlen(host) || strncmp(parts.host, host, parts.host_len))
         fail_msg("\"%s\": host \"%.*s\", wanted \"%s\"", url, (int)parts.host_len, parts.host,
                  host);
@@ -68,8 +68,8 @@ static void split_reads_a_schemeless_url_as_http(void **state)
 static void split_rejects_urls_without_a_host(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"http://", "http:///path", "http://[::1", "http://[]/",
-                                      "http://user@/", "http://:80/", ""};
+    static const char *const bad[] = {
+        "http://", "http:///path", "http://[::1", "http://[]/", "http://user@/", "http://:80/", ""};
     for(size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct url_parts parts;
         if(url_split(bad[i], &parts))
@@ -84,10 +84,9 @@ static void only_http_and_https_are_http(void **state)
         const char *url;
         bool http;
     } cases[] = {
-        {"http://a/", true},     {"https://a/", true},  {"HTTP://a/", true},
-        {"HttpS://a/", true},    {"a/", true},          {"ftp://a/", false},
-        {"httpx://a/", false},   {"htt://a/", false},   {"file://a/x", false},
-        {"ws://a/", false},      {"sftp://a/", false},  {"https+x://a/", false},
+        {"http://a/", true},   {"https://a/", true}, {"HTTP://a/", true},   {"HttpS://a/", true},
+        {"a/", true},          {"ftp://a/", false},  {"httpx://a/", false}, {"htt://a/", false},
+        {"file://a/x", false}, {"ws://a/", false},   {"sftp://a/", false},  {"https+x://a/", false},
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct url_parts parts;
@@ -166,7 +165,9 @@ static void redact_hides_everything_at_once(void **state)
 static void redact_replaces_control_characters_and_quotes(void **state)
 {
     (void)state;
-    assert_redacted("http://example.com/a\nb\rc\td\x7f" "e\x01", "http://example.com/a?b?c?d?e?");
+    assert_redacted("http://example.com/a\nb\rc\td\x7f"
+                    "e\x01",
+                    "http://example.com/a?b?c?d?e?");
     assert_redacted("http://example.com/\"q\\", "http://example.com/?q?");
     /* Bytes above 0x7f (UTF-8) are left as they are. */
     assert_redacted("http://example.com/caf\xc3\xa9", "http://example.com/caf\xc3\xa9");
