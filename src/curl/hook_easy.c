@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "curl/handles.h"
-#include "runtime/real.h"
-#include "runtime/runtime.h"
+#include "curl/settings.h"
 #include "curl/transfer.h"
+#include "runtime/real.h"
+#include "runtime/settings.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -19,170 +20,26 @@ static bool retries_enabled(void)
     return runtime_config()->max_attempts > 1;
 }
 
-/* One setopt argument, read by the type range its option number falls in. */
-union option_value {
-    long number;
-    void *object;
-    void (*function)(void);
-    curl_off_t offset;
-};
-
-/* The program's callback options, by which of the library's hooks stands in for them. */
-enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
-
-static enum callback_group callback_group(CURLoption option)
-{
-    switch(option) {
-    case CURLOPT_WRITEFUNCTION:
-    case CURLOPT_WRITEDATA:
-    case CURLOPT_HEADERFUNCTION:
-    case CURLOPT_HEADERDATA:
-    case CURLOPT_HEADER:
-        return WRITE_SIDE;
-    case CURLOPT_READFUNCTION:
-    case CURLOPT_READDATA:
-        return READ_SIDE;
-    case CURLOPT_SEEKFUNCTION:
-    case CURLOPT_SEEKDATA:
-        return SEEK_SIDE;
-    default:
-        return NOT_A_CALLBACK;
-    }
-}
-
 /* Once the library's hook for an option is installed, the real handle keeps the hook and the
    program's value is only noted. */
 static bool is_gated(const struct handle_state *state, CURLoption option)
 {
-    switch(callback_group(option)) {
+    switch(settings_callback_group(option)) {
     case WRITE_SIDE:
-        return state->callbacks_installed;
+        return state->installed.callbacks;
     case READ_SIDE:
-        return state->read_hook_installed;
+        return state->installed.reader;
     case SEEK_SIDE:
-        return state->seek_hook_installed;
+        return state->installed.seeker;
     case NOT_A_CALLBACK:
         break;
     }
     return false;
 }
 
-/* A CURLFORM_STREAM part is read through the handle's read callback, from where it stands:
-   libcurl cannot rewind it for another attempt. */
-static bool form_has_streamed_part(const struct curl_httppost *part)
-{
-    for(; part; part = part->next) {
-        if((part->flags & CURL_HTTPPOST_CALLBACK) || form_has_streamed_part(part->more))
-            return true;
-    }
-    return false;
-}
-
-/* Options that decide the method, the URL, or where data goes: noted, and passed on. */
-static bool is_noted(CURLoption option)
-{
-    switch(option) {
-    case CURLOPT_URL:
-    case CURLOPT_CUSTOMREQUEST:
-    case CURLOPT_HTTPGET:
-    case CURLOPT_POST:
-    case CURLOPT_POSTFIELDS:
-    case CURLOPT_COPYPOSTFIELDS:
-    case CURLOPT_HTTPPOST:
-    case CURLOPT_MIMEPOST:
-    case CURLOPT_UPLOAD:
-    case CURLOPT_PUT:
-    case CURLOPT_NOBODY:
-        return true;
-    default:
-        return callback_group(option) != NOT_A_CALLBACK;
-    }
-}
-
-static void note_custom_method(struct handle_state *state, const char *method)
-{
-    if(!method)
-        state->custom_method[0] = '\0';
-    else if(strlen(method) < sizeof(state->custom_method))
-        strcpy(state->custom_method, method);
-    else
-        strcpy(state->custom_method, "(long)"); /* unknown, so never idempotent */
-}
-
-/* libcurl's own rules for which request a later option turns the handle into. */
 static void note_option(struct handle_state *state, CURLoption option, union option_value value)
 {
-    switch(option) {
-    case CURLOPT_WRITEFUNCTION:
-        state->write_fn = (gate_sink_fn)value.function;
-        break;
-    case CURLOPT_WRITEDATA:
-        state->write_data = value.object;
-        state->write_data_set = true;
-        break;
-    case CURLOPT_HEADERFUNCTION:
-        state->header_fn = (gate_sink_fn)value.function;
-        break;
-    case CURLOPT_HEADERDATA:
-        state->header_data = value.object;
-        break;
-    case CURLOPT_HEADER:
-        state->include_headers = value.number != 0;
-        break;
-    case CURLOPT_READFUNCTION:
-        state->read_fn = (curl_read_callback)value.function;
-        break;
-    case CURLOPT_READDATA:
-        state->read_data = value.object;
-        state->read_data_set = true;
-        break;
-    case CURLOPT_SEEKFUNCTION:
-        state->seek_fn = (curl_seek_callback)value.function;
-        break;
-    case CURLOPT_SEEKDATA:
-        state->seek_data = value.object;
-        break;
-    case CURLOPT_URL: {
-        char *copy = value.object ? strdup(value.object) : NULL;
-        free(state->url);
-        state->url = copy;
-        /* Decided once here rather than on every perform. */
-        state->url_retried = transfer_applies(state, runtime_config());
-        break;
-    }
-    case CURLOPT_CUSTOMREQUEST:
-        note_custom_method(state, value.object);
-        break;
-    case CURLOPT_HTTPGET:
-        if(value.number)
-            state->base_method = METHOD_GET;
-        break;
-    case CURLOPT_POST:
-        state->base_method = value.number ? METHOD_POST : METHOD_GET;
-        break;
-    case CURLOPT_HTTPPOST:
-        state->formpost = value.object != NULL;
-        state->formpost_streams = form_has_streamed_part(value.object);
-        state->base_method = METHOD_POST;
-        break;
-    case CURLOPT_POSTFIELDS:
-    case CURLOPT_COPYPOSTFIELDS:
-    case CURLOPT_MIMEPOST:
-        state->base_method = METHOD_POST;
-        break;
-    case CURLOPT_UPLOAD:
-    case CURLOPT_PUT:
-        state->base_method = value.number ? METHOD_PUT : METHOD_GET;
-        break;
-    case CURLOPT_NOBODY:
-        if(value.number)
-            state->base_method = METHOD_HEAD;
-        else if(state->base_method == METHOD_HEAD)
-            state->base_method = METHOD_GET;
-        break;
-    default:
-        break;
-    }
+    settings_note(&state->program, option, value, runtime_config());
     handles_update_sinks(state);
 }
 
@@ -220,7 +77,7 @@ EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
     const struct real_curl *real = real_curl();
     if(!real)
         return CURLE_FAILED_INIT;
-    if(!handle || !is_noted(option) || !retries_enabled())
+    if(!handle || !settings_notes(option) || !retries_enabled())
         return forward_option(real, handle, option, value);
     struct handle_state *state = handles_find_or_add(handle);
     if(!state)
@@ -243,11 +100,11 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
     if(!handle || !retries_enabled())
         return real->easy_perform(handle);
     struct handle_state *state = handles_find(handle);
-    if(state && state->in_perform)
+    if(state && state->call.in_perform)
         return real->easy_perform(handle); /* nested in its own callback: libcurl refuses it */
-    if(!state || !state->url_retried) {
+    if(!state || !state->program.url_retried) {
         /* Nothing of an earlier transfer (a header line paused when it ended) may carry over. */
-        if(state && state->callbacks_installed)
+        if(state && state->installed.callbacks)
             gate_discard(&state->gate);
         return real->easy_perform(handle);
     }
@@ -269,7 +126,7 @@ EXPORT CURL *curl_easy_duphandle(CURL *handle)
     if(state) {
         transfer_adopt_duplicate(real, copy, state);
     }
-    else if(source->callbacks_installed) {
+    else if(source->installed.callbacks) {
         /* No memory for the copy's state: it must not call into the original's gate. */
         real->easy_cleanup(copy);
         return NULL;

@@ -1,16 +1,12 @@
 /* The attempt loop of one curl_easy_perform call. */
-#ifndef TRYAGAIN_TRANSFER_H
-#define TRYAGAIN_TRANSFER_H
+#ifndef TRYAGAIN_CURL_TRANSFER_H
+#define TRYAGAIN_CURL_TRANSFER_H
 
 #include <curl/curl.h>
 
-#include "policy/config.h"
 #include "curl/handles.h"
+#include "policy/config.h"
 #include "runtime/real.h"
-
-/* True when retries apply to this handle's transfer (an http(s) URL, a host TRYAGAIN_HOSTS lets
-   through). */
-bool transfer_applies(const struct handle_state *state, const struct tryagain_config *config);
 
 /* Performs with retries; returns the final attempt's code, as curl_easy_perform would. */
 CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct handle_state *state,

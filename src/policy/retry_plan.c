@@ -39,11 +39,16 @@ bool policy_method_idempotent(const char *method)
     return false;
 }
 
+bool policy_status_declined(long status)
+{
+    return status == 429 || status == 503;
+}
+
 bool policy_safe_to_repeat(const struct attempt_result *result)
 {
     if(result->idempotent || !result->request_sent)
         return true;
-    return result->http_status == 429 || result->http_status == 503;
+    return policy_status_declined(result->http_status);
 }
 
 static bool status_decides(const struct attempt_result *result)
@@ -143,34 +148,63 @@ struct retry_plan policy_plan_backoff(const struct tryagain_config *config, int 
     return within_deadline(config, plan, elapsed_ms);
 }
 
+static bool server_named_wait(const struct attempt_result *result)
+{
+    return result->retry_after_ms >= 0 && policy_status_declined(result->http_status);
+}
+
+enum plan_reason policy_outcome_retryable(const struct tryagain_config *config,
+                                          const struct attempt_result *result, int attempt)
+{
+    enum plan_reason reason = classify(config, result);
+    if(reason != PLAN_RETRY)
+        return reason;
+    if(attempt >= config->max_attempts)
+        return PLAN_EXHAUSTED;
+    if(server_named_wait(result) && result->retry_after_ms > config->max_retry_after_ms)
+        return PLAN_RETRY_AFTER_TOO_LONG;
+    if(result->delivered)
+        return PLAN_DELIVERED; /* e.g. an error page too large to hold */
+    return PLAN_RETRY;
+}
+
 struct retry_plan policy_plan(const struct tryagain_config *config,
                               const struct attempt_result *result, int attempt, long elapsed_ms,
                               long previous_wait_ms, uint64_t random)
 {
-    struct retry_plan plan = {false, classify(config, result), 0, WAIT_BACKOFF};
-    if(plan.reason != PLAN_RETRY)
-        return plan;
-    if(attempt >= config->max_attempts) {
-        plan.reason = PLAN_EXHAUSTED;
-        return plan;
-    }
-    bool server_named_wait =
-        result->retry_after_ms >= 0 && (result->http_status == 429 || result->http_status == 503);
-    if(server_named_wait && result->retry_after_ms > config->max_retry_after_ms) {
-        plan.reason = PLAN_RETRY_AFTER_TOO_LONG;
+    struct retry_plan plan = {false, policy_outcome_retryable(config, result, attempt), 0,
+                              WAIT_BACKOFF};
+    if(plan.reason == PLAN_RETRY_AFTER_TOO_LONG) {
         plan.wait_ms = result->retry_after_ms;
         plan.wait_reason = WAIT_RETRY_AFTER;
-        return plan;
     }
-    if(result->delivered) {
-        plan.reason = PLAN_DELIVERED; /* e.g. an error page too large to hold */
+    if(plan.reason != PLAN_RETRY)
         return plan;
-    }
-    if(!server_named_wait)
+    if(!server_named_wait(result))
         return policy_plan_backoff(config, attempt, elapsed_ms, previous_wait_ms, random);
     plan.wait_reason = WAIT_RETRY_AFTER;
     plan.wait_ms = retry_after_wait(config, result->retry_after_ms, random);
     return within_deadline(config, plan, elapsed_ms);
+}
+
+bool policy_gives_up(enum plan_reason reason, bool failed)
+{
+    switch(reason) {
+    case PLAN_EXHAUSTED:
+    case PLAN_RETRY_AFTER_TOO_LONG:
+    case PLAN_DEADLINE:
+    case PLAN_NOT_REWINDABLE:
+    case PLAN_INTERRUPTED:
+    case PLAN_UNSAFE:
+        return true;
+    case PLAN_DELIVERED:
+        return failed;
+    case PLAN_RETRY:
+    case PLAN_SUCCEEDED:
+    case PLAN_NOT_TRANSIENT:
+        break;
+    }
+    return false;
 }
 
 const char *policy_reason_text(enum plan_reason reason)

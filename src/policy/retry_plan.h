@@ -40,6 +40,11 @@ struct retry_plan {
     enum wait_reason wait_reason;
 };
 
+/* 429 and 503: the server says it did not act on the request and may name, in Retry-After,
+   when to come back. The one place this rule is written: it makes a non-idempotent request
+   safe to repeat and it is where Retry-After is honoured. */
+bool policy_status_declined(long status);
+
 /* True for the transport failures that say nothing about the request itself (could not
    resolve or connect, reset, timeout, TLS handshake, refused HTTP/2 stream). */
 bool policy_transient_curl_code(int curl_code);
@@ -61,6 +66,17 @@ struct retry_plan policy_plan(const struct tryagain_config *config,
    named a wait: back off, unless the attempts or the deadline are used up. */
 struct retry_plan policy_plan_backoff(const struct tryagain_config *config, int attempt,
                                       long elapsed_ms, long previous_wait_ms, uint64_t random);
+
+/* The half of policy_plan that needs no clock and no randomness: PLAN_RETRY when this outcome
+   may be retried after attempt number attempt (the wait and the deadline not yet considered),
+   otherwise the reason policy_plan gives too. The gate asks it, at a response's first body
+   byte, whether to hold the body. */
+enum plan_reason policy_outcome_retryable(const struct tryagain_config *config,
+                                          const struct attempt_result *result, int attempt);
+
+/* True when a call that ended for this reason gave up on a transient failure (counted in the
+   stats, logged as a give-up); failed says whether the final attempt failed. */
+bool policy_gives_up(enum plan_reason reason, bool failed);
 
 /* Method names for idempotency: RFC 9110 9.2.2. */
 bool policy_method_idempotent(const char *method);

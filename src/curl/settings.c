@@ -1,0 +1,142 @@
+#include "curl/settings.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/url.h"
+
+enum callback_group settings_callback_group(CURLoption option)
+{
+    switch(option) {
+    case CURLOPT_WRITEFUNCTION:
+    case CURLOPT_WRITEDATA:
+    case CURLOPT_HEADERFUNCTION:
+    case CURLOPT_HEADERDATA:
+    case CURLOPT_HEADER:
+        return WRITE_SIDE;
+    case CURLOPT_READFUNCTION:
+    case CURLOPT_READDATA:
+        return READ_SIDE;
+    case CURLOPT_SEEKFUNCTION:
+    case CURLOPT_SEEKDATA:
+        return SEEK_SIDE;
+    default:
+        return NOT_A_CALLBACK;
+    }
+}
+
+bool settings_notes(CURLoption option)
+{
+    return option == CURLOPT_URL || request_option_shapes(option) ||
+           settings_callback_group(option) != NOT_A_CALLBACK;
+}
+
+void settings_init(struct program_settings *settings)
+{
+    memset(settings, 0, sizeof(*settings));
+}
+
+bool settings_copy(struct program_settings *copy, const struct program_settings *source)
+{
+    *copy = *source;
+    if(!source->url)
+        return true;
+    copy->url = strdup(source->url);
+    if(copy->url)
+        return true;
+    settings_init(copy);
+    return false;
+}
+
+void settings_free(struct program_settings *settings)
+{
+    free(settings->url);
+    settings->url = NULL;
+}
+
+/* Decided once, when the URL is set, rather than on every perform. */
+static bool url_is_retried(const char *text, const struct tryagain_config *config)
+{
+    struct url_parts url;
+    if(!text || !url_split(text, &url) || !url_is_http(&url))
+        return false;
+    return host_patterns_match(&config->hosts, url.host, url.host_len);
+}
+
+void settings_note(struct program_settings *settings, CURLoption option, union option_value value,
+                   const struct tryagain_config *config)
+{
+    switch(option) {
+    case CURLOPT_WRITEFUNCTION:
+        settings->write_fn = (gate_sink_fn)value.function;
+        break;
+    case CURLOPT_WRITEDATA:
+        settings->write_data = value.object;
+        settings->write_data_set = true;
+        break;
+    case CURLOPT_HEADERFUNCTION:
+        settings->header_fn = (gate_sink_fn)value.function;
+        break;
+    case CURLOPT_HEADERDATA:
+        settings->header_data = value.object;
+        break;
+    case CURLOPT_HEADER:
+        settings->include_headers = value.number != 0;
+        break;
+    case CURLOPT_READFUNCTION:
+        settings->read_fn = (curl_read_callback)value.function;
+        break;
+    case CURLOPT_READDATA:
+        settings->read_data = value.object;
+        settings->read_data_set = true;
+        break;
+    case CURLOPT_SEEKFUNCTION:
+        settings->seek_fn = (curl_seek_callback)value.function;
+        break;
+    case CURLOPT_SEEKDATA:
+        settings->seek_data = value.object;
+        break;
+    case CURLOPT_URL: {
+        char *copy = value.object ? strdup(value.object) : NULL;
+        free(settings->url);
+        settings->url = copy;
+        settings->url_retried = url_is_retried(copy, config);
+        break;
+    }
+    default:
+        request_note_option(&settings->request, (int)option,
+                            option < CURLOPTTYPE_OBJECTPOINT ? value.number : 0,
+                            option < CURLOPTTYPE_OBJECTPOINT ? NULL : value.object);
+        break;
+    }
+}
+
+static size_t write_to_file(char *data, size_t size, size_t count, void *file)
+{
+    return fwrite(data, size, count, file);
+}
+
+void settings_sinks(const struct program_settings *settings, struct gate_sinks *sinks)
+{
+    sinks->body = settings->write_fn ? settings->write_fn : write_to_file;
+    sinks->body_data = settings->write_data_set ? settings->write_data : (void *)stdout;
+    if(settings->header_fn) {
+        sinks->header = settings->header_fn;
+        sinks->header_data = settings->header_data;
+    }
+    else if(settings->header_data) {
+        sinks->header = sinks->body;
+        sinks->header_data = settings->header_data;
+    }
+    else {
+        sinks->header = NULL;
+        sinks->header_data = NULL;
+    }
+    sinks->include_headers = settings->include_headers;
+}
+
+FILE *settings_default_reader_file(const struct program_settings *settings)
+{
+    return settings->read_data_set ? (FILE *)settings->read_data : stdin;
+}

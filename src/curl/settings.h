@@ -1,0 +1,64 @@
+/* What the program set on one CURL handle, as far as retries need it: its callbacks and their
+   data, the URL, the request's shape. libcurl keeps the same values, except where the library's
+   own callbacks stand in on the real handle; then this is the only place the program's are. */
+#ifndef TRYAGAIN_CURL_SETTINGS_H
+#define TRYAGAIN_CURL_SETTINGS_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "curl/gate.h"
+#include "policy/config.h"
+#include "policy/request.h"
+
+/* One setopt argument, read by the type range its option number falls in. */
+union option_value {
+    long number;
+    void *object;
+    void (*function)(void);
+    curl_off_t offset;
+};
+
+/* The program's callback options, by which of the library's hooks stands in for them. */
+enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
+
+struct program_settings {
+    /* NULL pointers mean libcurl's defaults. */
+    gate_sink_fn write_fn;
+    void *write_data;
+    bool write_data_set;
+    gate_sink_fn header_fn;
+    void *header_data;
+    bool include_headers; /* CURLOPT_HEADER */
+    curl_read_callback read_fn;
+    void *read_data;
+    bool read_data_set;
+    curl_seek_callback seek_fn;
+    void *seek_data;
+    char *url;        /* owned */
+    bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
+    struct request_shape request;
+};
+
+enum callback_group settings_callback_group(CURLoption option);
+/* True for every option settings_note keeps: callbacks, the URL, the request's shape. */
+bool settings_notes(CURLoption option);
+
+/* A new handle's settings: libcurl's defaults. */
+void settings_init(struct program_settings *settings);
+/* A deep copy, for curl_easy_duphandle. False when out of memory (*copy is then the defaults). */
+bool settings_copy(struct program_settings *copy, const struct program_settings *source);
+void settings_free(struct program_settings *settings);
+
+/* Notes one option the program set (one settings_notes accepts). */
+void settings_note(struct program_settings *settings, CURLoption option, union option_value value,
+                   const struct tryagain_config *config);
+
+/* The sinks libcurl would use with these settings (its defaults: fwrite to stdout; headers to
+   HEADERDATA through the write function when only HEADERDATA is set). */
+void settings_sinks(const struct program_settings *settings, struct gate_sinks *sinks);
+
+/* libcurl's default reader is fread() from CURLOPT_READDATA, itself stdin by default. */
+FILE *settings_default_reader_file(const struct program_settings *settings);
+
+#endif
