@@ -67,9 +67,9 @@ static void log_attempt(const struct connect_retry *retry, const struct retry_pl
 {
     char unknown[32];
     struct log_event event = {
-        .kind = plan->retry                ? EVENT_RETRY
+        .kind = plan->retry                           ? EVENT_RETRY
                 : policy_gives_up(plan->reason, true) ? EVENT_GIVE_UP
-                                           : EVENT_DONE,
+                                                      : EVENT_DONE,
         .method = NULL,
         .target = retry->target,
         .error = succeeded ? NULL : connect_errno_text(retry->error, unknown, sizeof(unknown)),
@@ -157,8 +157,7 @@ static int run_retries(struct connect_retry *retry, int kind)
     }
 }
 
-int connect_retry_failed(int fd,
-                         const struct sockaddr *address, socklen_t length, int error)
+int connect_retry_failed(int fd, const struct sockaddr *address, socklen_t length, int error)
 {
     connect_inside_library = 1;
     const struct tryagain_config *config = runtime_config();
@@ -179,11 +178,10 @@ int connect_retry_failed(int fd,
     connect_describe_target(address, length, retry.target, sizeof(retry.target));
     note_local_binding(&retry);
     int result = run_retries(&retry, connect_kind_of_family(address->sa_family));
-    runtime_count_call(STATS_CONNECT, retry.attempt, result == 0, policy_gives_up(retry.reason, result != 0),
-                       retry.waited_ms);
+    runtime_count_call(STATS_CONNECT, retry.attempt, result == 0,
+                       policy_gives_up(retry.reason, result != 0), retry.waited_ms);
     connect_inside_library = 0;
     if(result != 0)
         errno = retry.error; /* exactly what the last real connect() said */
     return result;
 }
-

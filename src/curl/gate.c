@@ -9,11 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* Trailers (header lines after a chunked body) are kept apart: libcurl hands them to the header
-   callback only, never into the body, even under CURLOPT_HEADER. */
-enum record_type { RECORD_HEADER = 'H', RECORD_TRAILER = 'T', RECORD_BODY = 'B' };
-#define RECORD_OVERHEAD (1 + sizeof(size_t))
-
 void gate_init(struct gate *gate)
 {
     memset(gate, 0, sizeof(*gate));
@@ -23,21 +18,29 @@ void gate_init(struct gate *gate)
 void gate_free(struct gate *gate)
 {
     free(gate->held);
+    free(gate->records);
     gate->held = NULL;
-    gate->held_length = gate->held_capacity = gate->release_cursor = 0;
+    gate->records = NULL;
+    gate->held_length = gate->held_capacity = 0;
+    gate->record_count = gate->record_capacity = 0;
+    gate->release_record = gate->release_offset = 0;
 }
 
 static void forget_held(struct gate *gate)
 {
     gate->held_length = 0;
-    gate->release_cursor = 0;
+    gate->record_count = 0;
+    gate->release_record = 0;
+    gate->release_offset = 0;
     gate->release_header_sent_to_body = false;
     /* A large held error page should not pin its memory for the handle's life. */
-    if(gate->held_capacity > 65536) {
-        free(gate->held);
-        gate->held = NULL;
-        gate->held_capacity = 0;
-    }
+    if(gate->held_capacity > 65536 || gate->record_capacity > 1024)
+        gate_free(gate);
+}
+
+static bool nothing_left_to_release(const struct gate *gate)
+{
+    return gate->release_record == gate->record_count;
 }
 
 void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_ctx,
@@ -56,31 +59,45 @@ void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_
     gate->retry_after_length = 0;
 }
 
-static bool ensure_room(struct gate *gate, size_t extra)
+/* The next capacity of a buffer that must hold needed elements, starting at first. */
+static size_t capacity_for(size_t capacity, size_t needed, size_t first)
 {
-    if(gate->held_length + extra <= gate->held_capacity)
-        return true;
-    size_t capacity = gate->held_capacity ? gate->held_capacity : 4096;
-    while(capacity < gate->held_length + extra)
+    if(!capacity)
+        capacity = first;
+    while(capacity < needed)
         capacity *= 2;
-    unsigned char *grown = realloc(gate->held, capacity);
-    if(!grown)
-        return false;
-    gate->held = grown;
-    gate->held_capacity = capacity;
+    return capacity;
+}
+
+static bool ensure_room(struct gate *gate, size_t bytes)
+{
+    if(gate->held_length + bytes > gate->held_capacity) {
+        size_t capacity = capacity_for(gate->held_capacity, gate->held_length + bytes, 4096);
+        char *grown = realloc(gate->held, capacity);
+        if(!grown)
+            return false;
+        gate->held = grown;
+        gate->held_capacity = capacity;
+    }
+    if(gate->record_count == gate->record_capacity) {
+        size_t capacity = capacity_for(gate->record_capacity, gate->record_count + 1, 16);
+        struct gate_record *grown = realloc(gate->records, capacity * sizeof(*grown));
+        if(!grown)
+            return false;
+        gate->records = grown;
+        gate->record_capacity = capacity;
+    }
     return true;
 }
 
-static bool hold_record(struct gate *gate, enum record_type type, const char *data, size_t length)
+static bool hold_record(struct gate *gate, enum gate_record_type type, const char *data,
+                        size_t length)
 {
-    if(gate->held_length + length > gate->hold_limit ||
-       !ensure_room(gate, RECORD_OVERHEAD + length))
+    if(gate->held_length + length > gate->hold_limit || !ensure_room(gate, length))
         return false;
-    unsigned char *at = gate->held + gate->held_length;
-    at[0] = (unsigned char)type;
-    memcpy(at + 1, &length, sizeof(length));
-    memcpy(at + RECORD_OVERHEAD, data, length);
-    gate->held_length += RECORD_OVERHEAD + length;
+    memcpy(gate->held + gate->held_length, data, length);
+    gate->records[gate->record_count++] = (struct gate_record){type, gate->held_length, length};
+    gate->held_length += length;
     return true;
 }
 
@@ -138,31 +155,24 @@ static enum delivery deliver_header(struct gate *gate, char *data, size_t length
    call) or a refusal. */
 static enum delivery release_held(struct gate *gate)
 {
-    while(gate->release_cursor < gate->held_length) {
-        unsigned char *at = gate->held + gate->release_cursor;
-        size_t length;
-        memcpy(&length, at + 1, sizeof(length));
-        char *data = (char *)at + RECORD_OVERHEAD;
+    while(!nothing_left_to_release(gate)) {
+        const struct gate_record *record = &gate->records[gate->release_record];
+        char *data = gate->held + record->start + gate->release_offset;
+        size_t length = record->length - gate->release_offset;
         enum delivery result;
-        if(at[0] != RECORD_BODY) {
-            result = deliver_header(gate, data, length, at[0] == RECORD_TRAILER,
+        if(record->type != RECORD_BODY) {
+            result = deliver_header(gate, data, length, record->type == RECORD_TRAILER,
                                     &gate->release_header_sent_to_body);
         }
         else {
             size_t prefix = 0;
             result = deliver_body(gate, data, length, &prefix);
-            if(result == PAUSED && prefix) {
-                /* Keep the undelivered tail as the record to resume with. */
-                size_t rest = length - prefix;
-                gate->release_cursor += prefix;
-                at = gate->held + gate->release_cursor;
-                at[0] = RECORD_BODY;
-                memcpy(at + 1, &rest, sizeof(rest));
-            }
+            gate->release_offset += prefix; /* a pause resumes after what was taken */
         }
         if(result != DELIVERED)
             return result;
-        gate->release_cursor += RECORD_OVERHEAD + length;
+        gate->release_record++;
+        gate->release_offset = 0;
     }
     forget_held(gate);
     return DELIVERED;
@@ -271,7 +281,7 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
     }
     /* Streaming: trailers, or lines after a hold overflowed. Held data goes first. */
     enum delivery result = DELIVERED;
-    if(gate->release_cursor < gate->held_length)
+    if(!nothing_left_to_release(gate))
         result = release_held(gate);
     if(result == DELIVERED)
         result = deliver_header(gate, data, length, trailer, &gate->release_header_sent_to_body);
@@ -318,12 +328,12 @@ bool gate_release(struct gate *gate)
         forget_held(gate);
         return false;
     }
-    if(gate->mode == GATE_HOLD && gate->held_length)
+    if(gate->mode == GATE_HOLD && gate->record_count)
         gate->released = true;
     gate->mode = GATE_PASS;
     /* The transfer is over, so a pause cannot be resumed: a record the program paused on is
        passed over and the rest still handed on. */
-    while(gate->release_cursor < gate->held_length) {
+    while(!nothing_left_to_release(gate)) {
         enum delivery result = release_held(gate);
         if(result == REFUSED) {
             gate->program_refused = true;
@@ -331,9 +341,8 @@ bool gate_release(struct gate *gate)
             return false;
         }
         if(result == PAUSED) {
-            size_t length;
-            memcpy(&length, gate->held + gate->release_cursor + 1, sizeof(length));
-            gate->release_cursor += RECORD_OVERHEAD + length;
+            gate->release_record++;
+            gate->release_offset = 0;
             gate->release_header_sent_to_body = false;
         }
     }

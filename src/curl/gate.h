@@ -34,6 +34,14 @@ enum gate_mode {
 /* libcurl's CURL_WRITEFUNC_PAUSE */
 #define GATE_PAUSE ((size_t)0x10000001)
 
+enum gate_record_type { RECORD_HEADER, RECORD_TRAILER, RECORD_BODY };
+
+struct gate_record {
+    enum gate_record_type type; /* a trailer follows the body: header sink only, never the body */
+    size_t start; /* offset in held */
+    size_t length;
+};
+
 struct gate {
     struct gate_sinks sinks;
     enum gate_mode mode;
@@ -41,11 +49,17 @@ struct gate {
     void *hold_ctx;
     size_t hold_limit;
 
-    /* Held records, in arrival order: a type byte, a size_t length, the bytes. */
-    unsigned char *held;
-    size_t held_length;
+    /* What is held: the bytes of every held callback call, in arrival order, and one record per
+       call saying what it was and where its bytes are. Handing over walks the records; a pause
+       in the middle of one leaves release_offset at the first byte not yet taken. */
+    char *held;
+    size_t held_length; /* bytes; what hold_limit bounds */
     size_t held_capacity;
-    size_t release_cursor; /* offset of the next record to hand over */
+    struct gate_record *records;
+    size_t record_count;
+    size_t record_capacity;
+    size_t release_record; /* the next record to hand over */
+    size_t release_offset; /* bytes of it already taken by the program */
     bool release_header_sent_to_body; /* CURLOPT_HEADER: first half of a header record done */
 
     /* Facts of the current attempt. */

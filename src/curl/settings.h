@@ -35,7 +35,7 @@ struct program_settings {
     bool read_data_set;
     curl_seek_callback seek_fn;
     void *seek_data;
-    char *url;        /* owned */
+    char *url; /* owned */
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
     struct request_shape request;
 };

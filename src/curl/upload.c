@@ -43,12 +43,14 @@ void upload_match_hooks(const struct real_curl *real, CURL *handle, struct handl
     bool want_seek = want_read && (program->seek_fn || !program->read_fn);
     if(want_read != state->installed.reader) {
         void *program_data = program->read_data_set ? program->read_data : (void *)stdin;
-        real->easy_setopt(handle, CURLOPT_READFUNCTION, want_read ? read_through : program->read_fn);
+        real->easy_setopt(handle, CURLOPT_READFUNCTION,
+                          want_read ? read_through : program->read_fn);
         real->easy_setopt(handle, CURLOPT_READDATA, want_read ? (void *)state : program_data);
         state->installed.reader = want_read;
     }
     if(want_seek != state->installed.seeker) {
-        real->easy_setopt(handle, CURLOPT_SEEKFUNCTION, want_seek ? seek_through : program->seek_fn);
+        real->easy_setopt(handle, CURLOPT_SEEKFUNCTION,
+                          want_seek ? seek_through : program->seek_fn);
         real->easy_setopt(handle, CURLOPT_SEEKDATA, want_seek ? (void *)state : program->seek_data);
         state->installed.seeker = want_seek;
     }

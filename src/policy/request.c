@@ -44,8 +44,7 @@ static void note_custom_method(struct request_shape *shape, const char *method)
         strcpy(shape->custom_method, "(long)"); /* unknown, so never idempotent */
 }
 
-void request_note_option(struct request_shape *shape, int option, long number,
-                         const void *object)
+void request_note_option(struct request_shape *shape, int option, long number, const void *object)
 {
     switch(option) {
     case CURLOPT_CUSTOMREQUEST:

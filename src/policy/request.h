@@ -14,7 +14,7 @@ enum base_method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_PUT };
 struct request_shape {
     enum base_method base_method;
     char custom_method[REQUEST_CUSTOM_METHOD_MAX]; /* "" when none; longer ones are "(long)" */
-    bool formpost;         /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
+    bool formpost; /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
     bool formpost_streams; /* ...and some part comes from the read callback (CURLFORM_STREAM) */
 };
 
@@ -23,8 +23,7 @@ bool request_option_shapes(int option);
 
 /* Notes one option the program set, with its value as setopt received it (number for long
    options, object for pointers: a string, a struct curl_httppost list, a mime handle). */
-void request_note_option(struct request_shape *shape, int option, long number,
-                         const void *object);
+void request_note_option(struct request_shape *shape, int option, long number, const void *object);
 
 /* "GET", "POST"... or the program's custom method. */
 const char *request_method(const struct request_shape *shape);

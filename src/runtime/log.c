@@ -16,7 +16,7 @@
 /* Both under LOCK_LOG_FILE. */
 static int log_fd = STDERR_FILENO;
 static struct stat log_file_identity; /* of log_fd, when it is TRYAGAIN_LOG_FILE's */
-static const char *log_file_path;     /* the policy's TRYAGAIN_LOG_FILE, NULL when none */
+static const char *log_file_path; /* the policy's TRYAGAIN_LOG_FILE, NULL when none */
 
 static void write_all(int fd, const char *text, size_t length)
 {
@@ -104,7 +104,7 @@ void runtime_log(const struct log_event *event)
     if(!runtime_log_wanted(event->kind))
         return;
     char line[1024];
-    size_t length = log_format_event(event, config->log_format, log_wall_ms(), (long)getpid(),
-                                     line, sizeof(line));
+    size_t length = log_format_event(event, config->log_format, log_wall_ms(), (long)getpid(), line,
+                                     sizeof(line));
     log_write_line(line, length);
 }

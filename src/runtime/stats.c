@@ -34,7 +34,7 @@ __attribute__((destructor)) static void print_stats_at_exit(void)
     if(!atomic_load(&stats_wanted))
         return;
     struct log_stats stats = {
-        atomic_load(&stat_transfers), atomic_load(&stat_connects), atomic_load(&stat_attempts),
+        atomic_load(&stat_transfers), atomic_load(&stat_connects),  atomic_load(&stat_attempts),
         atomic_load(&stat_retries),   atomic_load(&stat_recovered), atomic_load(&stat_given_up),
         atomic_load(&stat_waited_ms),
     };

@@ -125,6 +125,14 @@ static void check_plan(const struct tryagain_config *config, const struct attemp
     const char *text = policy_reason_text(plan->reason);
     FUZZ_CHECK(text && !fuzz_has_control_char(text, strlen(text)));
     FUZZ_CHECK(plan->retry == (plan->reason == PLAN_RETRY));
+    /* The gate asks policy_outcome_retryable whether to hold a body: it must agree with the
+       plan, differing only where the plan goes on to weigh the wait against the deadline. */
+    enum plan_reason retryable = policy_outcome_retryable(config, result, attempt);
+    if(retryable == PLAN_RETRY)
+        FUZZ_CHECK(plan->reason == PLAN_RETRY || plan->reason == PLAN_DEADLINE);
+    else
+        FUZZ_CHECK(plan->reason == retryable);
+    FUZZ_CHECK(!(plan->retry && policy_gives_up(plan->reason, result->curl_code != CURLE_OK)));
     if(!plan->retry)
         return;
     FUZZ_CHECK(attempt < config->max_attempts);
@@ -135,6 +143,8 @@ static void check_plan(const struct tryagain_config *config, const struct attemp
         FUZZ_CHECK(retryable_status);
     bool server_may_have_acted = !result->idempotent && result->request_sent &&
                                  result->http_status != 429 && result->http_status != 503;
+    FUZZ_CHECK(policy_status_declined(result->http_status) ==
+               (result->http_status == 429 || result->http_status == 503));
     if(server_may_have_acted)
         FUZZ_CHECK(config->retry_unsafe);
     if(config->deadline_ms > 0)

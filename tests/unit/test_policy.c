@@ -588,6 +588,53 @@ static void every_reason_has_words(void **state)
     }
 }
 
+/* The gate's question, asked at a response's first body byte, agrees with the plan. */
+static void outcome_retryable_agrees_with_the_plan(void **state)
+{
+    (void)state;
+    struct tryagain_config config = default_config();
+    struct attempt_result busy = get_status(503);
+    assert_int_equal(policy_outcome_retryable(&config, &busy, 1), PLAN_RETRY);
+    assert_int_equal(policy_outcome_retryable(&config, &busy, (int)config.max_attempts),
+                     PLAN_EXHAUSTED);
+    struct attempt_result missing = get_status(404);
+    assert_int_equal(policy_outcome_retryable(&config, &missing, 1), PLAN_NOT_TRANSIENT);
+    struct attempt_result post_500 = get_status(500);
+    post_500.idempotent = false;
+    assert_int_equal(policy_outcome_retryable(&config, &post_500, 1), PLAN_UNSAFE);
+    post_500.http_status = 429;
+    assert_int_equal(policy_outcome_retryable(&config, &post_500, 1), PLAN_RETRY);
+    struct attempt_result far = get_status(429);
+    far.retry_after_ms = config.max_retry_after_ms + 1;
+    assert_int_equal(policy_outcome_retryable(&config, &far, 1), PLAN_RETRY_AFTER_TOO_LONG);
+    struct retry_plan plan = policy_plan(&config, &far, 1, 0, 0, 0);
+    assert_int_equal(plan.reason, PLAN_RETRY_AFTER_TOO_LONG);
+    assert_int_equal(plan.wait_ms, far.retry_after_ms);
+}
+
+static void only_429_and_503_decline(void **state)
+{
+    (void)state;
+    for(long status = 100; status < 600; status++)
+        assert_int_equal(policy_status_declined(status), status == 429 || status == 503);
+}
+
+static void give_ups_are_the_transient_failures_not_retried(void **state)
+{
+    (void)state;
+    assert_false(policy_gives_up(PLAN_RETRY, true));
+    assert_false(policy_gives_up(PLAN_SUCCEEDED, false));
+    assert_false(policy_gives_up(PLAN_NOT_TRANSIENT, true));
+    assert_true(policy_gives_up(PLAN_EXHAUSTED, true));
+    assert_true(policy_gives_up(PLAN_DEADLINE, true));
+    assert_true(policy_gives_up(PLAN_INTERRUPTED, true));
+    assert_true(policy_gives_up(PLAN_UNSAFE, true));
+    assert_true(policy_gives_up(PLAN_NOT_REWINDABLE, true));
+    assert_true(policy_gives_up(PLAN_RETRY_AFTER_TOO_LONG, false));
+    assert_true(policy_gives_up(PLAN_DELIVERED, true)); /* a failure the program half-saw */
+    assert_false(policy_gives_up(PLAN_DELIVERED, false));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +669,9 @@ int main(void)
         cmocka_unit_test(large_retry_indexes_stay_at_the_cap),
         cmocka_unit_test(a_zero_base_never_waits),
         cmocka_unit_test(every_reason_has_words),
+        cmocka_unit_test(outcome_retryable_agrees_with_the_plan),
+        cmocka_unit_test(only_429_and_503_decline),
+        cmocka_unit_test(give_ups_are_the_transient_failures_not_retried),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
