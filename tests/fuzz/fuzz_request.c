@@ -16,9 +16,9 @@ struct step {
     bool null_text;
 };
 
-static const int options[] = {CURLOPT_CUSTOMREQUEST, CURLOPT_HTTPGET,    CURLOPT_POST,
-                              CURLOPT_POSTFIELDS,    CURLOPT_MIMEPOST,   CURLOPT_UPLOAD,
-                              CURLOPT_PUT,           CURLOPT_NOBODY,     CURLOPT_COPYPOSTFIELDS,
+static const int options[] = {CURLOPT_CUSTOMREQUEST, CURLOPT_HTTPGET,  CURLOPT_POST,
+                              CURLOPT_POSTFIELDS,    CURLOPT_MIMEPOST, CURLOPT_UPLOAD,
+                              CURLOPT_PUT,           CURLOPT_NOBODY,   CURLOPT_COPYPOSTFIELDS,
                               CURLOPT_VERBOSE,       CURLOPT_URL};
 
 /* The base method after steps[0..count), ignoring custom methods: scanned backwards, NOBODY=0
