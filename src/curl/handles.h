@@ -12,6 +12,7 @@
 
 #include "curl/gate.h"
 #include "curl/settings.h"
+#include "policy/retry_plan.h"
 
 struct installed_hooks {
     bool callbacks; /* the real handle calls the gate */
@@ -19,12 +20,23 @@ struct installed_hooks {
     bool seeker; /* ...and its seek callback */
 };
 
+struct multi_state;
+
 struct call_state {
     bool in_perform; /* a perform of this handle is under way (no nesting) */
     bool idempotent; /* of the transfer under way */
     int attempt; /* from 1 */
     long long upload_bytes_read; /* in the current attempt */
     long upload_start_offset; /* ftell of the default FILE* reader at the call, -1 unknown */
+    long long started_ms; /* when the call began, when a deadline needs it */
+    long previous_wait_ms; /* feeds decorrelated jitter */
+    long long waited_ms; /* in all, for the stats */
+    struct attempt_result last; /* of the latest attempt */
+
+    /* A transfer of a program's multi handle (curl/multi_retry.c). */
+    struct multi_state *multi; /* the multi it was added to, NULL when none */
+    bool waiting; /* removed from the real multi until its retry is due */
+    long long retry_due_ms; /* when waiting: the monotonic time to add it again */
 };
 
 struct handle_state {

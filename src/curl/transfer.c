@@ -141,6 +141,71 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
     runtime_log(&event);
 }
 
+void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_state *state,
+                    const struct tryagain_config *config)
+{
+    if(!state->installed.callbacks)
+        install_callbacks(real, handle, state);
+    upload_match_hooks(real, handle, state);
+    struct call_state *call = &state->call;
+    call->upload_start_offset = -1; /* the reader notes it before the first read */
+    call->idempotent = policy_method_idempotent(request_method(&state->program.request));
+    call->in_perform = true;
+    /* The clock is read only when a deadline needs it. */
+    call->started_ms = config->deadline_ms ? clock_now_ms() : 0;
+    call->previous_wait_ms = 0;
+    call->waited_ms = 0;
+    call->attempt = 1;
+    call->upload_bytes_read = 0;
+    gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
+}
+
+struct retry_plan transfer_judge(const struct real_curl *real, CURL *handle,
+                                 struct handle_state *state, const struct tryagain_config *config,
+                                 CURLcode code)
+{
+    struct call_state *call = &state->call;
+    call->last = describe_attempt(real, handle, state, code);
+    long elapsed = config->deadline_ms ? (long)(clock_now_ms() - call->started_ms) : 0;
+    struct retry_plan plan = policy_plan(config, &call->last, call->attempt, elapsed,
+                                         call->previous_wait_ms, clock_random());
+    if(plan.retry && !upload_rewind(state, call->last.request_sent)) {
+        plan.retry = false;
+        plan.reason = PLAN_NOT_REWINDABLE;
+    }
+    transfer_log(real, state, config, &plan);
+    return plan;
+}
+
+void transfer_log(const struct real_curl *real, const struct handle_state *state,
+                  const struct tryagain_config *config, const struct retry_plan *plan)
+{
+    log_attempt(real, state, config, &state->call.last, plan, state->call.attempt);
+}
+
+void transfer_next_attempt(struct handle_state *state, long waited_for_ms)
+{
+    struct call_state *call = &state->call;
+    gate_discard(&state->gate);
+    call->previous_wait_ms = waited_for_ms;
+    call->attempt++;
+    call->upload_bytes_read = 0;
+    gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
+}
+
+CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct retry_plan *plan)
+{
+    /* The program gets this attempt's response whole. */
+    if(!gate_release(&state->gate) && code == CURLE_OK)
+        code = CURLE_WRITE_ERROR;
+    struct call_state *call = &state->call;
+    call->in_perform = false;
+    bool gave_up = policy_gives_up(plan->reason, code != CURLE_OK);
+    runtime_count_call(STATS_TRANSFER, call->attempt, call->attempt > 1 && !gave_up, gave_up,
+                       call->waited_ms);
+    return code;
+}
+
 /* The wait before the next attempt; false (and the plan says why) when a signal ended it. */
 static bool wait_for_retry(struct retry_plan *plan, long long *waited)
 {
@@ -157,47 +222,19 @@ static bool wait_for_retry(struct retry_plan *plan, long long *waited)
 CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct handle_state *state,
                           const struct tryagain_config *config)
 {
-    if(!state->installed.callbacks)
-        install_callbacks(real, handle, state);
-    upload_match_hooks(real, handle, state);
-    /* The clock is read only when a deadline needs it. */
-    long long started = config->deadline_ms ? clock_now_ms() : 0;
-    struct call_state *call = &state->call;
-    call->upload_start_offset = -1; /* the reader notes it before the first read */
-    call->idempotent = policy_method_idempotent(request_method(&state->program.request));
-    call->in_perform = true;
-    long previous_wait = 0;
-    long long waited = 0;
+    transfer_begin(real, handle, state, config);
     runtime_in_transfer++;
-    for(int attempt = 1;; attempt++) {
-        call->attempt = attempt;
-        call->upload_bytes_read = 0;
-        gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
+    for(;;) {
         CURLcode code = real->easy_perform(handle);
-        struct attempt_result result = describe_attempt(real, handle, state, code);
-        long elapsed = config->deadline_ms ? (long)(clock_now_ms() - started) : 0;
-        struct retry_plan plan =
-            policy_plan(config, &result, attempt, elapsed, previous_wait, clock_random());
-        if(plan.retry && !upload_rewind(state, result.request_sent)) {
-            plan.retry = false;
-            plan.reason = PLAN_NOT_REWINDABLE;
-        }
-        log_attempt(real, state, config, &result, &plan, attempt);
+        struct retry_plan plan = transfer_judge(real, handle, state, config, code);
         if(plan.retry) {
-            if(wait_for_retry(&plan, &waited)) {
-                gate_discard(&state->gate);
-                previous_wait = plan.wait_ms;
+            if(wait_for_retry(&plan, &state->call.waited_ms)) {
+                transfer_next_attempt(state, plan.wait_ms);
                 continue;
             }
-            log_attempt(real, state, config, &result, &plan, attempt);
+            transfer_log(real, state, config, &plan);
         }
-        /* Final: the program gets this attempt's response whole. */
-        if(!gate_release(&state->gate) && code == CURLE_OK)
-            code = CURLE_WRITE_ERROR;
         runtime_in_transfer--;
-        call->in_perform = false;
-        bool gave_up = policy_gives_up(plan.reason, code != CURLE_OK);
-        runtime_count_call(STATS_TRANSFER, attempt, attempt > 1 && !gave_up, gave_up, waited);
-        return code;
+        return transfer_finish(state, code, &plan);
     }
 }

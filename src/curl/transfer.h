@@ -12,6 +12,25 @@
 CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct handle_state *state,
                           const struct tryagain_config *config);
 
+/* The steps of one retried call, shared by the easy loop above and the multi interface
+   (curl/multi_retry.c), which waits without blocking between attempts. */
+
+/* Before the first attempt: the library's callbacks on the real handle, a fresh call state. */
+void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_state *state,
+                    const struct tryagain_config *config);
+/* After an attempt ended with code: what to do next, logged; the upload is rewound when the
+   plan is a retry (and the plan says not, when it cannot be). */
+struct retry_plan transfer_judge(const struct real_curl *real, CURL *handle,
+                                 struct handle_state *state, const struct tryagain_config *config,
+                                 CURLcode code);
+/* Logs the latest attempt again under a changed plan (a wait that did not happen). */
+void transfer_log(const struct real_curl *real, const struct handle_state *state,
+                  const struct tryagain_config *config, const struct retry_plan *plan);
+/* After the wait: what was held of the last attempt is dropped, and the next one begins. */
+void transfer_next_attempt(struct handle_state *state, long waited_for_ms);
+/* The attempt is final: the program is shown its response; returns the code it gets. */
+CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct retry_plan *plan);
+
 /* After curl_easy_duphandle: point the copy's callbacks at its own state. */
 void transfer_adopt_duplicate(const struct real_curl *real, CURL *handle,
                               struct handle_state *state);
