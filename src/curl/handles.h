@@ -37,6 +37,7 @@ struct call_state {
     struct multi_state *multi; /* the multi it was added to, NULL when none */
     bool waiting; /* removed from the real multi until its retry is due */
     long long retry_due_ms; /* when waiting: the monotonic time to add it again */
+    long retry_wait_ms; /* when waiting: the wait the plan asked for */
 };
 
 struct handle_state {

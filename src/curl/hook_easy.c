@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "curl/handles.h"
+#include "curl/multi_retry.h"
 #include "curl/settings.h"
 #include "curl/transfer.h"
 #include "runtime/real.h"
@@ -141,8 +142,11 @@ EXPORT void curl_easy_reset(CURL *handle)
         return;
     real->easy_reset(handle);
     struct handle_state *state = handle ? handles_find(handle) : NULL;
-    if(state)
-        handles_forget_settings(state);
+    if(!state)
+        return;
+    if(state->call.multi)
+        multi_retry_forget(state->call.multi, state);
+    handles_forget_settings(state);
 }
 
 EXPORT void curl_easy_cleanup(CURL *handle)
@@ -153,6 +157,8 @@ EXPORT void curl_easy_cleanup(CURL *handle)
     /* Out of the table first: once libcurl frees the handle, another thread may be given the
        same address for a new one, and must not find this handle's state. */
     struct handle_state *state = handle ? handles_take(handle) : NULL;
+    if(state && state->call.multi)
+        multi_retry_forget(state->call.multi, state);
     real->easy_cleanup(handle);
     handles_free(state);
 }

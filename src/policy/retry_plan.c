@@ -207,6 +207,15 @@ bool policy_gives_up(enum plan_reason reason, bool failed)
     return false;
 }
 
+long policy_sooner_timeout(long a_ms, long b_ms)
+{
+    if(a_ms < 0)
+        return b_ms < 0 ? -1 : b_ms;
+    if(b_ms < 0)
+        return a_ms;
+    return a_ms < b_ms ? a_ms : b_ms;
+}
+
 const char *policy_reason_text(enum plan_reason reason)
 {
     switch(reason) {

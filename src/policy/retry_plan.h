@@ -78,6 +78,10 @@ enum plan_reason policy_outcome_retryable(const struct tryagain_config *config,
    stats, logged as a give-up); failed says whether the final attempt failed. */
 bool policy_gives_up(enum plan_reason reason, bool failed);
 
+/* The sooner of two timeouts in milliseconds, where a negative one means none (as libcurl's
+   -1 does): what a multi program is told when a retry waits beside libcurl's own timers. */
+long policy_sooner_timeout(long a_ms, long b_ms);
+
 /* Method names for idempotency: RFC 9110 9.2.2. */
 bool policy_method_idempotent(const char *method);
 

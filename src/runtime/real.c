@@ -40,13 +40,32 @@ static void bind_from(void *library, struct real_curl *out)
     out->easy_reset = (void (*)(CURL *))lookup(library, "curl_easy_reset");
     out->easy_cleanup = (void (*)(CURL *))lookup(library, "curl_easy_cleanup");
     out->easy_strerror = (const char *(*)(CURLcode))lookup(library, "curl_easy_strerror");
+    out->multi_init = (CURLM * (*)(void)) lookup(library, "curl_multi_init");
+    out->multi_cleanup = (CURLMcode(*)(CURLM *))lookup(library, "curl_multi_cleanup");
+    out->multi_setopt =
+        (CURLMcode(*)(CURLM *, CURLMoption, ...))lookup(library, "curl_multi_setopt");
+    out->multi_add_handle = (CURLMcode(*)(CURLM *, CURL *))lookup(library, "curl_multi_add_handle");
+    out->multi_remove_handle =
+        (CURLMcode(*)(CURLM *, CURL *))lookup(library, "curl_multi_remove_handle");
+    out->multi_perform = (CURLMcode(*)(CURLM *, int *))lookup(library, "curl_multi_perform");
+    out->multi_socket_action = (CURLMcode(*)(CURLM *, curl_socket_t, int, int *))lookup(
+        library, "curl_multi_socket_action");
+    out->multi_info_read = (CURLMsg * (*)(CURLM *, int *)) lookup(library, "curl_multi_info_read");
+    out->multi_timeout = (CURLMcode(*)(CURLM *, long *))lookup(library, "curl_multi_timeout");
+    out->multi_wait = (CURLMcode(*)(CURLM *, struct curl_waitfd *, unsigned, int, int *))lookup(
+        library, "curl_multi_wait");
+    out->multi_poll = (CURLMcode(*)(CURLM *, struct curl_waitfd *, unsigned, int, int *))lookup(
+        library, "curl_multi_poll");
 }
 
 static bool complete(const struct real_curl *table)
 {
     return table->easy_perform && table->easy_setopt && table->easy_getinfo &&
            table->easy_duphandle && table->easy_reset && table->easy_cleanup &&
-           table->easy_strerror;
+           table->easy_strerror && table->multi_init && table->multi_cleanup &&
+           table->multi_setopt && table->multi_add_handle && table->multi_remove_handle &&
+           table->multi_perform && table->multi_socket_action && table->multi_info_read &&
+           table->multi_timeout && table->multi_wait;
 }
 
 const struct real_curl *real_curl(void)

@@ -1,0 +1,175 @@
+#include "curl/multi_retry.h"
+
+#include "curl/gate.h"
+#include "curl/transfer.h"
+#include "policy/retry_plan.h"
+#include "runtime/clock.h"
+
+void multi_retry_begin(const struct real_curl *real, struct multi_state *multi, CURL *handle,
+                       struct handle_state *state, const struct tryagain_config *config)
+{
+    if(!multis_track(multi, state))
+        return; /* out of memory: this transfer is simply not retried */
+    transfer_begin(real, handle, state, config);
+    state->call.multi = multi;
+    state->call.waiting = false;
+}
+
+/* The transfer's call is over: the program gets this completion, now or after the others. */
+static void finish(struct multi_state *multi, struct handle_state *state, CURLcode code,
+                   const struct retry_plan *plan)
+{
+    CURLMsg done = {0};
+    done.msg = CURLMSG_DONE;
+    done.easy_handle = state->handle;
+    done.data.result = transfer_finish(state, code, plan);
+    multis_enqueue(multi, &done);
+}
+
+void multi_retry_start_due(const struct real_curl *real, struct multi_state *multi)
+{
+    if(!multi->waiting_count)
+        return;
+    long long now = clock_now_ms();
+    for(size_t i = 0; i < multi->tracked_count; i++) {
+        struct handle_state *state = multi->tracked[i];
+        struct call_state *call = &state->call;
+        if(!call->waiting || call->retry_due_ms > now)
+            continue;
+        /* Adding starts nothing at once (libcurl only sets a timer), so the next attempt's
+           state is ready before any of its data arrives. */
+        CURLMcode added = real->multi_add_handle(multi->multi, state->handle);
+        if(added == CURLM_RECURSIVE_API_CALL)
+            continue; /* inside one of libcurl's callbacks: at the program's next call */
+        call->waiting = false;
+        multi->waiting_count--;
+        if(added == CURLM_OK) {
+            transfer_next_attempt(state, call->retry_wait_ms);
+            multi->real_running++;
+            continue;
+        }
+        /* The retry cannot be started: the last attempt is the final one. */
+        struct retry_plan plan = {false, PLAN_EXHAUSTED, 0, WAIT_BACKOFF};
+        finish(multi, state, (CURLcode)call->last.curl_code, &plan);
+    }
+}
+
+/* The multi's retried transfer whose completion this is, or NULL. */
+static struct handle_state *active_transfer(const struct multi_state *multi, const void *handle)
+{
+    for(size_t i = 0; i < multi->tracked_count; i++) {
+        struct handle_state *state = multi->tracked[i];
+        if(state->handle == handle)
+            return state->call.in_perform && !state->call.waiting ? state : NULL;
+    }
+    return NULL;
+}
+
+/* True when the transfer will be retried: it waits outside the real multi until it is due. */
+static bool wait_for_retry(const struct real_curl *real, struct multi_state *multi,
+                           struct handle_state *state, const struct retry_plan *plan)
+{
+    if(real->multi_remove_handle(multi->multi, state->handle) != CURLM_OK)
+        return false;
+    struct call_state *call = &state->call;
+    call->waiting = true;
+    call->retry_due_ms = clock_now_ms() + plan->wait_ms;
+    call->retry_wait_ms = plan->wait_ms;
+    call->waited_ms += plan->wait_ms;
+    multi->waiting_count++;
+    return true;
+}
+
+void multi_retry_collect(const struct real_curl *real, struct multi_state *multi,
+                         const struct tryagain_config *config)
+{
+    for(;;) {
+        int left = 0;
+        CURLMsg *message = real->multi_info_read(multi->multi, &left);
+        if(!message)
+            return;
+        CURLMsg copy = *message; /* invalid once its handle is removed */
+        struct handle_state *state =
+            copy.msg == CURLMSG_DONE ? active_transfer(multi, copy.easy_handle) : NULL;
+        if(!state) {
+            multis_enqueue(multi, &copy);
+            continue;
+        }
+        struct retry_plan plan =
+            transfer_judge(real, state->handle, state, config, copy.data.result);
+        if(plan.retry && wait_for_retry(real, multi, state, &plan))
+            continue;
+        plan.retry = false;
+        finish(multi, state, copy.data.result, &plan);
+    }
+}
+
+static long long next_due_ms(const struct multi_state *multi)
+{
+    long long due = -1;
+    if(!multi->waiting_count)
+        return due;
+    for(size_t i = 0; i < multi->tracked_count; i++) {
+        const struct call_state *call = &multi->tracked[i]->call;
+        if(call->waiting && (due < 0 || call->retry_due_ms < due))
+            due = call->retry_due_ms;
+    }
+    return due;
+}
+
+long multi_retry_due_in_ms(const struct multi_state *multi)
+{
+    long long due = next_due_ms(multi);
+    if(due < 0)
+        return -1;
+    long long now = clock_now_ms();
+    return due > now ? (long)(due - now) : 0;
+}
+
+void multi_retry_forget(struct multi_state *multi, struct handle_state *state)
+{
+    struct call_state *call = &state->call;
+    if(call->multi != multi)
+        return;
+    if(call->waiting)
+        multi->waiting_count--;
+    if(call->in_perform)
+        gate_discard(&state->gate); /* the program gave the transfer up: nothing more of it */
+    call->waiting = false;
+    call->in_perform = false;
+    call->multi = NULL;
+    multis_untrack(multi, state);
+    multis_drop_messages(multi, state->handle);
+}
+
+/* Tells the program's timer the sooner of libcurl's expiry and the next retry; always when
+   libcurl asked (it expects to be heard), otherwise only on a change. */
+static int tell_timer(struct multi_state *multi, bool libcurl_asked)
+{
+    long long now = clock_now_ms();
+    long long retry = next_due_ms(multi);
+    long long expiry = multi->libcurl_expiry_ms;
+    if(retry >= 0 && (expiry < 0 || retry < expiry))
+        expiry = retry;
+    if(!libcurl_asked && expiry == multi->told_expiry_ms)
+        return 0;
+    multi->told_expiry_ms = expiry;
+    if(!multi->program_timer)
+        return 0;
+    long timeout_ms = expiry < 0 ? -1 : expiry > now ? (long)(expiry - now) : 0;
+    return multi->program_timer(multi->multi, timeout_ms, multi->program_timer_data);
+}
+
+void multi_retry_update_timer(struct multi_state *multi)
+{
+    if(multi->program_timer)
+        tell_timer(multi, false);
+}
+
+int multi_retry_timer_callback(CURLM *handle, long timeout_ms, void *userp)
+{
+    (void)handle;
+    struct multi_state *multi = userp;
+    multi->libcurl_expiry_ms = timeout_ms < 0 ? -1 : clock_now_ms() + timeout_ms;
+    return tell_timer(multi, true);
+}

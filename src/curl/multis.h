@@ -1,0 +1,66 @@
+/* What the library keeps per multi handle the program made: the transfers it retries, the
+   messages the program has yet to read, and the program's timer. Keyed by the multi handle.
+   Multis libcurl makes for itself (inside curl_easy_perform) are never here, so an easy
+   transfer is retried once, by the easy hooks. */
+#ifndef TRYAGAIN_CURL_MULTIS_H
+#define TRYAGAIN_CURL_MULTIS_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "curl/handles.h"
+
+struct queued_message {
+    CURLMsg message;
+    struct queued_message *next;
+};
+
+struct multi_state {
+    CURLM *multi;
+    struct multi_state *next; /* hash chain */
+
+    /* Transfers of this multi that the library retries, waiting or not. */
+    struct handle_state **tracked;
+    size_t tracked_count;
+    size_t tracked_capacity;
+    int waiting_count;   /* of them, removed from the real multi until their retry is due */
+    int real_running;    /* the real multi's running count, as last reported */
+
+    /* Completions for the program, first in, first out. handed_out is the one
+       curl_multi_info_read returned last: it stays valid until the next call, as libcurl's. */
+    struct queued_message *queue_head;
+    struct queued_message *queue_tail;
+    int queue_length;
+    struct queued_message *handed_out;
+
+    /* CURLMOPT_TIMERFUNCTION/TIMERDATA as the program set them; the real multi calls the
+       library's timer callback instead, which tells the program the sooner of libcurl's
+       expiry and the next retry. */
+    curl_multi_timer_callback program_timer;
+    void *program_timer_data;
+    long long libcurl_expiry_ms; /* monotonic, -1: none */
+    long long told_expiry_ms;    /* what the program's timer was last set to, -1: none */
+};
+
+/* True when the program made any multi that is still alive: the hooks' one test before a
+   lookup, so libcurl's own multis inside curl_easy_perform cost no lock. */
+bool multis_any(void);
+
+struct multi_state *multis_find(const void *multi);
+/* A new multi of the program's (curl_multi_init); NULL when out of memory. */
+struct multi_state *multis_add(CURLM *multi);
+/* Unlinks the multi's state from the table (curl_multi_cleanup); multis_free frees it. */
+struct multi_state *multis_take(const void *multi);
+void multis_free(struct multi_state *state);
+
+bool multis_track(struct multi_state *multi, struct handle_state *transfer);
+void multis_untrack(struct multi_state *multi, struct handle_state *transfer);
+
+bool multis_enqueue(struct multi_state *multi, const CURLMsg *message);
+/* The next message for the program, or NULL; messages_left is what remains after it. */
+CURLMsg *multis_dequeue(struct multi_state *multi, int *messages_left);
+/* Drops every message about handle (curl_multi_remove_handle drops its unread message). */
+void multis_drop_messages(struct multi_state *multi, const void *handle);
+
+#endif
