@@ -57,9 +57,9 @@ static CURLMcode set_timer_option(const struct real_curl *real, struct multi_sta
         state->program_timer = (curl_multi_timer_callback)value;
     else
         state->program_timer_data = value;
-    CURLMcode code = real->multi_setopt(
-        state->multi, CURLMOPT_TIMERFUNCTION,
-        state->program_timer ? multi_retry_timer_callback : (curl_multi_timer_callback)NULL);
+    CURLMcode code = real->multi_setopt(state->multi, CURLMOPT_TIMERFUNCTION,
+                                        state->program_timer ? multi_retry_timer_callback
+                                                             : (curl_multi_timer_callback)NULL);
     if(code == CURLM_OK)
         code = real->multi_setopt(state->multi, CURLMOPT_TIMERDATA, (void *)state);
     return code;
@@ -165,7 +165,7 @@ EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
     if(code == CURLM_RECURSIVE_API_CALL)
         return code;
     multi_retry_collect(real, state, runtime_config());
-    multi_retry_update_timer(state);
+    multi_retry_update_timer(state, true);
     report_running(state, real_running, running);
     return code;
 }
@@ -187,7 +187,7 @@ EXPORT CURLMcode curl_multi_socket_action(CURLM *multi, curl_socket_t socket, in
     if(code == CURLM_RECURSIVE_API_CALL)
         return code;
     multi_retry_collect(real, state, runtime_config());
-    multi_retry_update_timer(state);
+    multi_retry_update_timer(state, socket == CURL_SOCKET_TIMEOUT);
     report_running(state, real_running, running);
     return code;
 }

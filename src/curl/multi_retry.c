@@ -160,10 +160,15 @@ static int tell_timer(struct multi_state *multi, bool libcurl_asked)
     return multi->program_timer(multi->multi, timeout_ms, multi->program_timer_data);
 }
 
-void multi_retry_update_timer(struct multi_state *multi)
+void multi_retry_update_timer(struct multi_state *multi, bool timers_ran)
 {
-    if(multi->program_timer)
-        tell_timer(multi, false);
+    if(!multi->program_timer)
+        return;
+    /* libcurl ran every timer that had expired and told of any new one; one it set earlier
+       and did not replace is spent, and must not hold back the program's timer forever. */
+    if(timers_ran && multi->libcurl_expiry_ms >= 0 && multi->libcurl_expiry_ms <= clock_now_ms())
+        multi->libcurl_expiry_ms = -1;
+    tell_timer(multi, false);
 }
 
 int multi_retry_timer_callback(CURLM *handle, long timeout_ms, void *userp)

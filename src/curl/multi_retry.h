@@ -7,6 +7,7 @@
 #define TRYAGAIN_CURL_MULTI_RETRY_H
 
 #include <curl/curl.h>
+#include <stdbool.h>
 
 #include "curl/handles.h"
 #include "curl/multis.h"
@@ -33,8 +34,9 @@ long multi_retry_due_in_ms(const struct multi_state *multi);
 void multi_retry_forget(struct multi_state *multi, struct handle_state *state);
 
 /* Sets the program's timer (CURLMOPT_TIMERFUNCTION) to the sooner of libcurl's expiry and the
-   next retry, when that changed. */
-void multi_retry_update_timer(struct multi_state *multi);
+   next retry, when that changed. timers_ran: libcurl was just called for its timers
+   (curl_multi_perform, or socket_action with CURL_SOCKET_TIMEOUT). */
+void multi_retry_update_timer(struct multi_state *multi, bool timers_ran);
 
 /* The timer callback the real multi calls in place of the program's; userp is the multi's state. */
 int multi_retry_timer_callback(CURLM *multi, long timeout_ms, void *userp);

@@ -24,8 +24,8 @@ struct multi_state {
     struct handle_state **tracked;
     size_t tracked_count;
     size_t tracked_capacity;
-    int waiting_count;   /* of them, removed from the real multi until their retry is due */
-    int real_running;    /* the real multi's running count, as last reported */
+    int waiting_count; /* of them, removed from the real multi until their retry is due */
+    int real_running; /* the real multi's running count, as last reported */
 
     /* Completions for the program, first in, first out. handed_out is the one
        curl_multi_info_read returned last: it stays valid until the next call, as libcurl's. */
@@ -40,7 +40,7 @@ struct multi_state {
     curl_multi_timer_callback program_timer;
     void *program_timer_data;
     long long libcurl_expiry_ms; /* monotonic, -1: none */
-    long long told_expiry_ms;    /* what the program's timer was last set to, -1: none */
+    long long told_expiry_ms; /* what the program's timer was last set to, -1: none */
 };
 
 /* True when the program made any multi that is still alive: the hooks' one test before a
