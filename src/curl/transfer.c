@@ -9,9 +9,11 @@
 
 #include "runtime/clock.h"
 #include "curl/gate.h"
+#include "policy/host_patterns.h"
 #include "policy/log_format.h"
 #include "policy/retry_plan.h"
 #include "policy/retry_after.h"
+#include "policy/status_set.h"
 #include "runtime/runtime.h"
 #include "policy/url.h"
 

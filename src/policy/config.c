@@ -5,11 +5,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "policy/list.h"
 
 enum value_kind {
     KIND_NUMBER,
@@ -120,108 +119,6 @@ static bool parse_connect_kinds(const char *text, int *out)
         return false;
     *out = kinds[index];
     return true;
-}
-
-static void status_set_add(struct status_set *set, long status)
-{
-    long bit = status - STATUS_SET_FIRST;
-    set->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
-}
-
-bool status_set_contains(const struct status_set *set, long status)
-{
-    if(status < STATUS_SET_FIRST || status > STATUS_SET_LAST)
-        return false;
-    long bit = status - STATUS_SET_FIRST;
-    return (set->bits[bit / 64] >> (bit % 64)) & 1;
-}
-
-static bool add_status_item(const char *item, size_t len, void *ctx)
-{
-    struct status_set *set = ctx;
-    if(len != 3 || (item[0] != '4' && item[0] != '5'))
-        return false;
-    bool is_class = (item[1] == 'x' || item[1] == 'X') && (item[2] == 'x' || item[2] == 'X');
-    if(is_class) {
-        long first = (item[0] - '0') * 100L;
-        for(long status = first; status < first + 100; status++)
-            status_set_add(set, status);
-        return true;
-    }
-    if(!isdigit((unsigned char)item[1]) || !isdigit((unsigned char)item[2]))
-        return false;
-    status_set_add(set, (item[0] - '0') * 100L + (item[1] - '0') * 10L + (item[2] - '0'));
-    return true;
-}
-
-bool status_set_parse(const char *text, struct status_set *out)
-{
-    struct status_set parsed;
-    memset(&parsed, 0, sizeof(parsed));
-    if(!*text)
-        return false; /* retrying no status at all is TRYAGAIN_MAX_ATTEMPTS=1's job */
-    if(!list_for_each_item(text, add_status_item, &parsed))
-        return false;
-    *out = parsed;
-    return true;
-}
-
-static bool is_host_char(char c)
-{
-    return isalnum((unsigned char)c) || c == '-' || c == '.' || c == '_' || c == ':';
-}
-
-static bool add_host_item(const char *item, size_t len, void *ctx)
-{
-    struct host_patterns *patterns = ctx;
-    if(patterns->count == HOST_PATTERNS_MAX || len >= HOST_PATTERN_LEN)
-        return false;
-    size_t start = 0;
-    if(len >= 2 && item[0] == '*' && item[1] == '.')
-        start = 2; /* "*.example.org" */
-    if(start == len)
-        return false;
-    for(size_t i = start; i < len; i++) {
-        if(!is_host_char(item[i]))
-            return false;
-    }
-    char *slot = patterns->pattern[patterns->count++];
-    for(size_t i = 0; i < len; i++)
-        slot[i] = (char)tolower((unsigned char)item[i]);
-    slot[len] = '\0';
-    return true;
-}
-
-bool host_patterns_parse(const char *text, struct host_patterns *out)
-{
-    struct host_patterns parsed;
-    memset(&parsed, 0, sizeof(parsed));
-    if(!list_for_each_item(text, add_host_item, &parsed))
-        return false;
-    *out = parsed;
-    return true;
-}
-
-static bool host_matches(const char *pattern, const char *host, size_t host_len)
-{
-    if(pattern[0] == '*') {
-        /* "*.example.org" matches any name below example.org, not example.org itself. */
-        size_t suffix_len = strlen(pattern) - 1; /* ".example.org" */
-        return host_len > suffix_len &&
-               !strncasecmp(host + host_len - suffix_len, pattern + 1, suffix_len);
-    }
-    return strlen(pattern) == host_len && !strncasecmp(pattern, host, host_len);
-}
-
-bool host_patterns_match(const struct host_patterns *patterns, const char *host, size_t host_len)
-{
-    if(patterns->count == 0)
-        return true;
-    for(int i = 0; i < patterns->count; i++) {
-        if(host_matches(patterns->pattern[i], host, host_len))
-            return true;
-    }
-    return false;
 }
 
 static bool parse_value(const struct option_spec *spec, const char *text,
