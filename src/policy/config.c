@@ -1,67 +1,15 @@
-/* One table of {name, default, what it accepts}, parsed once. A bad value is never fatal: it is
+/* Every variable of policy/options.c's table, parsed once. A bad value is never fatal: it is
    named in one warning line and the default takes its place, so the program always runs on. */
 #include "policy/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum value_kind {
-    KIND_NUMBER,
-    KIND_BOOL,
-    KIND_JITTER,
-    KIND_STATUS_LIST,
-    KIND_HOST_LIST,
-    KIND_LOG_LEVEL,
-    KIND_PATH,
-    KIND_LOG_FORMAT,
-    KIND_CONNECT_KINDS,
-    KIND_CONNECT_FILTER
-};
-
-struct option_spec {
-    const char *name;
-    const char *default_text;
-    enum value_kind kind;
-    long min, max; /* KIND_NUMBER only */
-    size_t offset; /* field in struct tryagain_config */
-    const char *accepts; /* for the warning line */
-};
-
-#define FIELD(f) offsetof(struct tryagain_config, f)
-#define DAY_MS 86400000L
-
-static const struct option_spec option_table[] = {
-    {"TRYAGAIN_MAX_ATTEMPTS", "5", KIND_NUMBER, 1, 100, FIELD(max_attempts),
-     "a whole number from 1 to 100"},
-    {"TRYAGAIN_BASE_DELAY_MS", "1000", KIND_NUMBER, 0, DAY_MS, FIELD(base_delay_ms),
-     "milliseconds from 0 to 86400000"},
-    {"TRYAGAIN_MAX_DELAY_MS", "30000", KIND_NUMBER, 0, DAY_MS, FIELD(max_delay_ms),
-     "milliseconds from 0 to 86400000"},
-    {"TRYAGAIN_JITTER", "full", KIND_JITTER, 0, 0, FIELD(jitter),
-     "full, equal, decorrelated or none"},
-    {"TRYAGAIN_MAX_RETRY_AFTER_MS", "60000", KIND_NUMBER, 0, DAY_MS, FIELD(max_retry_after_ms),
-     "milliseconds from 0 to 86400000"},
-    {"TRYAGAIN_DEADLINE_MS", "0", KIND_NUMBER, 0, DAY_MS, FIELD(deadline_ms),
-     "milliseconds from 0 (none) to 86400000"},
-    {"TRYAGAIN_RETRY_STATUS", "408,429,500,502,503,504", KIND_STATUS_LIST, 0, 0,
-     FIELD(retry_status), "a comma list of statuses 400-599 or classes like 5xx"},
-    {"TRYAGAIN_RETRY_UNSAFE", "0", KIND_BOOL, 0, 0, FIELD(retry_unsafe), "0 or 1"},
-    {"TRYAGAIN_HOSTS", "", KIND_HOST_LIST, 0, 0, FIELD(hosts),
-     "a comma list of host names or *.domain patterns"},
-    {"TRYAGAIN_LOG", "0", KIND_LOG_LEVEL, 0, 0, FIELD(log_level), "0, 1 or 2"},
-    {"TRYAGAIN_LOG_FILE", "", KIND_PATH, 0, 0, FIELD(log_file), "a file path"},
-    {"TRYAGAIN_LOG_FORMAT", "text", KIND_LOG_FORMAT, 0, 0, FIELD(log_format), "text or json"},
-    {"TRYAGAIN_STATS", "0", KIND_BOOL, 0, 0, FIELD(stats), "0 or 1"},
-    {"TRYAGAIN_CONNECT", "tcp", KIND_CONNECT_KINDS, 0, 0, FIELD(connect_kinds),
-     "tcp, unix, tcp,unix or off"},
-    {"TRYAGAIN_CONNECT_TO", "", KIND_CONNECT_FILTER, 0, 0, FIELD(connect_to),
-     "a comma list like 127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock"},
-};
+#include "policy/options.h"
 
 static bool parse_number(const char *text, long min, long max, long *out)
 {
@@ -121,16 +69,16 @@ static bool parse_connect_kinds(const char *text, int *out)
     return true;
 }
 
-static bool parse_value(const struct option_spec *spec, const char *text,
+static bool parse_value(const struct tryagain_option *spec, const char *text,
                         struct tryagain_config *config)
 {
     void *field = (char *)config + spec->offset;
-    switch(spec->kind) {
-    case KIND_NUMBER:
+    switch(spec->value) {
+    case VALUE_NUMBER:
         return parse_number(text, spec->min, spec->max, field);
-    case KIND_BOOL:
+    case VALUE_BOOL:
         return parse_bool(text, field);
-    case KIND_JITTER: {
+    case VALUE_JITTER: {
         static const char *const words[] = {"full", "equal", "decorrelated", "none"};
         int index;
         if(!parse_word(text, words, 4, &index))
@@ -138,7 +86,7 @@ static bool parse_value(const struct option_spec *spec, const char *text,
         *(enum jitter_mode *)field = (enum jitter_mode)index;
         return true;
     }
-    case KIND_LOG_FORMAT: {
+    case VALUE_LOG_FORMAT: {
         static const char *const words[] = {"text", "json"};
         int index;
         if(!parse_word(text, words, 2, &index))
@@ -146,25 +94,25 @@ static bool parse_value(const struct option_spec *spec, const char *text,
         *(enum log_format *)field = (enum log_format)index;
         return true;
     }
-    case KIND_LOG_LEVEL: {
+    case VALUE_LOG_LEVEL: {
         long level;
         if(!parse_number(text, 0, 2, &level))
             return false;
         *(int *)field = (int)level;
         return true;
     }
-    case KIND_STATUS_LIST:
+    case VALUE_STATUS_LIST:
         return status_set_parse(text, field);
-    case KIND_HOST_LIST:
+    case VALUE_HOST_LIST:
         return host_patterns_parse(text, field);
-    case KIND_PATH:
+    case VALUE_PATH:
         if(strlen(text) >= sizeof(config->log_file))
             return false;
         strcpy(field, text);
         return true;
-    case KIND_CONNECT_KINDS:
+    case VALUE_CONNECT_KINDS:
         return parse_connect_kinds(text, field);
-    case KIND_CONNECT_FILTER:
+    case VALUE_CONNECT_FILTER:
         return connect_filter_parse(text, field);
     }
     return false;
@@ -186,8 +134,8 @@ void config_parse(struct tryagain_config *out, env_lookup_fn lookup, void *looku
                   config_warn_fn warn, void *warn_ctx)
 {
     memset(out, 0, sizeof(*out));
-    for(size_t i = 0; i < sizeof(option_table) / sizeof(option_table[0]); i++) {
-        const struct option_spec *spec = &option_table[i];
+    for(size_t i = 0; i < TRYAGAIN_OPTION_COUNT; i++) {
+        const struct tryagain_option *spec = &tryagain_options[i];
         /* Defaults go through the same parser, so they are written once, in the table. */
         parse_value(spec, spec->default_text, out);
         const char *text = lookup(spec->name, lookup_ctx);

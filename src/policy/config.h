@@ -1,4 +1,5 @@
-/* The retry policy, read once per process from TRYAGAIN_* environment variables. */
+/* The retry policy, read once per process from TRYAGAIN_* environment variables (the table of
+   them is policy/options.c). */
 #ifndef TRYAGAIN_CONFIG_H
 #define TRYAGAIN_CONFIG_H
 
