@@ -1,6 +1,7 @@
-/* One table of flags, each bound to the TRYAGAIN_* variable it sets. Values are checked here,
-   before anything runs, so a typo costs an error line instead of a silently ignored setting:
-   the library itself only warns and falls back to its default. */
+/* The flags are those of policy/options.c's table of variables, each bound to the variable it
+   sets, and tryagain's own two. Values are checked here, before anything runs, so a typo costs an
+   error line instead of a silently ignored setting: the library itself only warns and falls back
+   to its default. */
 #include "flags.h"
 
 #include <ctype.h>
@@ -10,60 +11,69 @@
 
 #include "policy/config.h"
 
-enum flag_kind {
-    FLAG_COUNT, /* a whole number of attempts */
-    FLAG_DURATION, /* a duration, set in milliseconds */
-    FLAG_LIBRARY_TEXT, /* passed through as given, checked by the library's own parser */
-    FLAG_SWITCH, /* no value: sets switch_value */
-    FLAG_VERBOSE,
-    FLAG_HELP,
-    FLAG_VERSION,
-};
-
-struct flag_spec {
-    const char *long_name;
-    const char *env_name;
-    enum flag_kind kind;
-    const char *switch_value; /* FLAG_SWITCH */
-    const char *accepts; /* completes "... is not " in an error line */
-};
-
 #define DURATION_ACCEPTS "a duration (e.g. 250ms, 2s, 1m)"
 #define DAY_MS 86400000L
 
-static const struct flag_spec flag_table[] = {
-    {"attempts", "TRYAGAIN_MAX_ATTEMPTS", FLAG_COUNT, NULL, "a whole number from 1 to 100"},
-    {"base-delay", "TRYAGAIN_BASE_DELAY_MS", FLAG_DURATION, NULL, DURATION_ACCEPTS},
-    {"max-delay", "TRYAGAIN_MAX_DELAY_MS", FLAG_DURATION, NULL, DURATION_ACCEPTS},
-    {"jitter", "TRYAGAIN_JITTER", FLAG_LIBRARY_TEXT, NULL, "full, equal, decorrelated or none"},
-    {"max-retry-after", "TRYAGAIN_MAX_RETRY_AFTER_MS", FLAG_DURATION, NULL, DURATION_ACCEPTS},
-    {"deadline", "TRYAGAIN_DEADLINE_MS", FLAG_DURATION, NULL, DURATION_ACCEPTS},
-    {"status", "TRYAGAIN_RETRY_STATUS", FLAG_LIBRARY_TEXT, NULL,
-     "a comma list of statuses 400-599 or classes like 5xx"},
-    {"unsafe", "TRYAGAIN_RETRY_UNSAFE", FLAG_SWITCH, "1", NULL},
-    {"hosts", "TRYAGAIN_HOSTS", FLAG_LIBRARY_TEXT, NULL,
-     "a comma list of host names or *.domain patterns"},
-    {"connect", "TRYAGAIN_CONNECT", FLAG_LIBRARY_TEXT, NULL, "tcp, unix, tcp,unix or off"},
-    {"connect-to", "TRYAGAIN_CONNECT_TO", FLAG_LIBRARY_TEXT, NULL,
-     "a comma list like 127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock"},
-    {"verbose", "TRYAGAIN_LOG", FLAG_VERBOSE, NULL, NULL},
-    {"log-file", "TRYAGAIN_LOG_FILE", FLAG_LIBRARY_TEXT, NULL, "a file path under 1024 bytes"},
-    {"json", "TRYAGAIN_LOG_FORMAT", FLAG_SWITCH, "json", NULL},
-    {"stats", "TRYAGAIN_STATS", FLAG_SWITCH, "1", NULL},
-    {"help", NULL, FLAG_HELP, NULL, NULL},
-    {"version", NULL, FLAG_VERSION, NULL, NULL},
+/* tryagain's own flags, which set no variable. */
+static const struct option_flag own_flags[] = {
+    {.long_name = "help",
+     .short_name = 'h',
+     .kind = FLAG_HELP,
+     .section = SECTION_WHAT_YOU_SEE,
+     .help = "this text"},
+    {.long_name = "version",
+     .kind = FLAG_VERSION,
+     .section = SECTION_WHAT_YOU_SEE,
+     .help = "tryagain's version"},
 };
 
-#define FLAG_COUNT_IN_TABLE (sizeof(flag_table) / sizeof(flag_table[0]))
+#define OWN_FLAG_COUNT (sizeof(own_flags) / sizeof(own_flags[0]))
 
-static const struct flag_spec *find_flag(const char *name, size_t name_len)
+const struct option_flag *flag_at(size_t index, const struct tryagain_option **option)
 {
-    for(size_t i = 0; i < FLAG_COUNT_IN_TABLE; i++) {
-        const char *candidate = flag_table[i].long_name;
-        if(strlen(candidate) == name_len && !strncmp(candidate, name, name_len))
-            return &flag_table[i];
+    for(size_t i = 0; i < TRYAGAIN_OPTION_COUNT; i++) {
+        if(tryagain_options[i].flag.kind == FLAG_NONE)
+            continue;
+        if(index-- == 0) {
+            *option = &tryagain_options[i];
+            return &tryagain_options[i].flag;
+        }
     }
-    return NULL;
+    *option = NULL;
+    return index < OWN_FLAG_COUNT ? &own_flags[index] : NULL;
+}
+
+/* A flag and the variable it sets (NULL for tryagain's own). */
+struct flag_ref {
+    const struct option_flag *flag;
+    const struct tryagain_option *option;
+};
+
+static bool find_flag(const char *name, size_t name_len, struct flag_ref *found)
+{
+    for(size_t i = 0; (found->flag = flag_at(i, &found->option)); i++) {
+        const char *candidate = found->flag->long_name;
+        if(strlen(candidate) == name_len && !strncmp(candidate, name, name_len))
+            return true;
+    }
+    return false;
+}
+
+static bool find_short_flag(char letter, struct flag_ref *found)
+{
+    for(size_t i = 0; (found->flag = flag_at(i, &found->option)); i++) {
+        if(found->flag->short_name == letter)
+            return true;
+    }
+    return false;
+}
+
+/* What a flag's value may be, completing "... is not " in an error line. */
+static const char *flag_accepts(const struct flag_ref *ref)
+{
+    if(ref->flag->kind == FLAG_DURATION)
+        return DURATION_ACCEPTS;
+    return ref->flag->accepts ? ref->flag->accepts : ref->option->accepts;
 }
 
 static bool all_digits(const char *text, size_t len)
@@ -174,7 +184,7 @@ static struct env_setting *setting_slot(struct launch_plan *plan, const char *na
         if(!strcmp(plan->setting[i].name, name))
             return &plan->setting[i];
     }
-    /* The table has fewer variables than slots, so a new one always fits. */
+    /* A slot for each variable, so a new one always fits. */
     struct env_setting *slot = &plan->setting[plan->setting_count++];
     memset(slot, 0, sizeof(*slot));
     slot->name = name;
@@ -221,84 +231,90 @@ static void fail(struct launch_plan *plan, bool show_usage, const char *format, 
     plan->show_usage = show_usage;
 }
 
-static void reject_value(struct launch_plan *plan, const struct flag_spec *flag, const char *value)
+static void reject_value(struct launch_plan *plan, const struct flag_ref *ref, const char *value)
 {
     if(!*value)
-        fail(plan, false, "tryagain: --%s: the value is empty (expected %s)", flag->long_name,
-             flag->accepts);
+        fail(plan, false, "tryagain: --%s: the value is empty (expected %s)", ref->flag->long_name,
+             flag_accepts(ref));
     else
-        fail(plan, false, "tryagain: --%s: \"%.200s\" is not %s", flag->long_name, value,
-             flag->accepts);
+        fail(plan, false, "tryagain: --%s: \"%.200s\" is not %s", ref->flag->long_name, value,
+             flag_accepts(ref));
 }
 
-static bool parse_count(const char *value, long *out)
+/* The variable's own range, so the flag accepts exactly what the library does. */
+static bool parse_count(const char *value, const struct tryagain_option *option, long *out)
 {
     long count;
-    if(!small_number(value, strlen(value), &count) || count < 1 || count > 100)
+    if(!small_number(value, strlen(value), &count) || count < option->min || count > option->max)
         return false;
     *out = count;
     return true;
 }
 
 /* Applies one flag that takes a value; false (with the plan in MODE_ERROR) on a bad value. */
-static bool apply_value(struct launch_plan *plan, const struct flag_spec *flag, const char *value)
+static bool apply_value(struct launch_plan *plan, const struct flag_ref *ref, const char *value)
 {
+    const char *name = ref->option->name;
     long number;
-    switch(flag->kind) {
+    switch(ref->flag->kind) {
     case FLAG_COUNT:
-        if(!parse_count(value, &number))
+        if(!parse_count(value, ref->option, &number))
             break;
-        set_number(plan, flag->env_name, number);
+        set_number(plan, name, number);
         return true;
     case FLAG_DURATION:
         switch(duration_parse_ms(value, &number)) {
         case DURATION_OK:
-            set_number(plan, flag->env_name, number);
+            set_number(plan, name, number);
             return true;
         case DURATION_TOO_LONG:
             fail(plan, false,
                  "tryagain: --%s: \"%.200s\" is longer than the 24h the library "
                  "accepts",
-                 flag->long_name, value);
+                 ref->flag->long_name, value);
             return false;
         case DURATION_MALFORMED:
             break;
         }
         break;
-    case FLAG_LIBRARY_TEXT:
+    case FLAG_WORD:
+    case FLAG_LIST:
+    case FLAG_PATH:
         /* Empty would mean "unset" to the library: never what someone typing a flag meant. */
-        if(!*value || !library_accepts(flag->env_name, value))
+        if(!*value || !library_accepts(name, value))
             break;
-        set_text(plan, flag->env_name, value);
+        set_text(plan, name, value);
         return true;
     default:
         return true;
     }
-    reject_value(plan, flag, value);
+    reject_value(plan, ref, value);
     return false;
 }
 
-static bool takes_value(const struct flag_spec *flag)
+static bool takes_value(const struct option_flag *flag)
 {
-    return flag->kind == FLAG_COUNT || flag->kind == FLAG_DURATION ||
-           flag->kind == FLAG_LIBRARY_TEXT;
+    return flag_value_name(flag->kind) != NULL;
 }
 
-static void raise_verbosity(struct launch_plan *plan, int *verbosity)
+static void raise_verbosity(struct launch_plan *plan, const struct tryagain_option *option,
+                            int *verbosity)
 {
     if(*verbosity < 2)
         (*verbosity)++; /* 2 is the library's most detailed level; -vvv means the same */
-    set_number(plan, "TRYAGAIN_LOG", *verbosity);
+    set_number(plan, option->name, *verbosity);
 }
 
 /* "-v", "-vv", "-h". False (with the plan in MODE_ERROR) on any other letter. */
 static bool parse_short_flags(struct launch_plan *plan, const char *arg, int *verbosity)
 {
     for(const char *p = arg + 1; *p; p++) {
-        if(*p == 'v') {
-            raise_verbosity(plan, verbosity);
+        struct flag_ref ref;
+        bool known = find_short_flag(*p, &ref);
+        if(known && ref.flag->kind == FLAG_VERBOSE) {
+            raise_verbosity(plan, ref.option, verbosity);
         }
-        else if(*p == 'h' && p == arg + 1 && !p[1]) {
+        else if(known && ref.flag->kind == FLAG_HELP && p == arg + 1 && !p[1]) {
             plan->mode = MODE_HELP;
         }
         else {
@@ -310,14 +326,14 @@ static bool parse_short_flags(struct launch_plan *plan, const char *arg, int *ve
 }
 
 /* Handles a switch or a help/version flag given without a value. */
-static void apply_switch(struct launch_plan *plan, const struct flag_spec *flag, int *verbosity)
+static void apply_switch(struct launch_plan *plan, const struct flag_ref *ref, int *verbosity)
 {
-    switch(flag->kind) {
+    switch(ref->flag->kind) {
     case FLAG_SWITCH:
-        set_text(plan, flag->env_name, flag->switch_value);
+        set_text(plan, ref->option->name, ref->flag->switch_value);
         break;
     case FLAG_VERBOSE:
-        raise_verbosity(plan, verbosity);
+        raise_verbosity(plan, ref->option, verbosity);
         break;
     case FLAG_HELP:
         plan->mode = MODE_HELP;
@@ -337,28 +353,29 @@ static bool parse_long_flag(struct launch_plan *plan, int argc, char *const argv
     const char *arg = argv[*index] + 2;
     const char *equals = strchr(arg, '=');
     size_t name_len = equals ? (size_t)(equals - arg) : strlen(arg);
-    const struct flag_spec *flag = find_flag(arg, name_len);
-    if(!flag) {
+    struct flag_ref ref;
+    if(!find_flag(arg, name_len, &ref)) {
         int shown = name_len > 100 ? 100 : (int)name_len;
         fail(plan, false, "tryagain: unknown option \"--%.*s\" (see tryagain --help)", shown, arg);
         return false;
     }
-    if(!takes_value(flag)) {
+    if(!takes_value(ref.flag)) {
         if(equals) {
-            fail(plan, false, "tryagain: --%s takes no value", flag->long_name);
+            fail(plan, false, "tryagain: --%s takes no value", ref.flag->long_name);
             return false;
         }
-        apply_switch(plan, flag, verbosity);
+        apply_switch(plan, &ref, verbosity);
         return true;
     }
     if(equals)
-        return apply_value(plan, flag, equals + 1);
+        return apply_value(plan, &ref, equals + 1);
     if(*index + 1 >= argc) {
-        fail(plan, false, "tryagain: --%s needs a value (%s)", flag->long_name, flag->accepts);
+        fail(plan, false, "tryagain: --%s needs a value (%s)", ref.flag->long_name,
+             flag_accepts(&ref));
         return false;
     }
     (*index)++;
-    return apply_value(plan, flag, argv[*index]);
+    return apply_value(plan, &ref, argv[*index]);
 }
 
 static void parse_doctor(int argc, struct launch_plan *plan)

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/options.h"
+
 #define TRYAGAIN_VERSION "0.1.0"
 
 /* Exit statuses shared by the command's modes (a shell's own for exec failures). */
@@ -31,7 +33,8 @@ struct env_setting {
     char number_text[24];
 };
 
-#define LAUNCH_SETTINGS_MAX 16
+/* A later flag for a variable replaces the earlier one: one setting per variable at most. */
+#define LAUNCH_SETTINGS_MAX TRYAGAIN_OPTION_COUNT
 
 struct launch_plan {
     enum launch_mode mode;
@@ -45,6 +48,11 @@ struct launch_plan {
 /* Reads argv (argv[0] is tryagain itself). Never fails: mistakes are MODE_ERROR. A later flag
    for the same variable replaces an earlier one. */
 void flags_parse(int argc, char *const argv[], struct launch_plan *plan);
+
+/* The flags in --help order within each section: those of the TRYAGAIN_* variables, in
+   policy/options.c's order (*option is the variable), then tryagain's own --help and --version
+   (*option is NULL). Variables without a flag are skipped; NULL past the last flag. */
+const struct option_flag *flag_at(size_t index, const struct tryagain_option **option);
 
 /* The value a setting carries, whichever form it was stored in. */
 const char *env_setting_value(const struct env_setting *setting);

@@ -1,32 +1,19 @@
-/* The retry policy, read once per process from TRYAGAIN_* environment variables. */
+/* The retry policy, read once per process from TRYAGAIN_* environment variables (the table of
+   them is policy/options.c). */
 #ifndef TRYAGAIN_CONFIG_H
 #define TRYAGAIN_CONFIG_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 
 #include "policy/connect_filter.h"
+#include "policy/host_patterns.h"
+#include "policy/status_set.h"
 
 enum jitter_mode { JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_NONE };
 enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
 
 /* Connect retries are off, or on for TCP (IPv4 and IPv6), unix-domain sockets, or both. */
 enum { CONNECT_TCP = 1, CONNECT_UNIX = 2 };
-
-/* HTTP statuses 400..599 as a bit set: the only ones a retry can make sense for. */
-#define STATUS_SET_FIRST 400
-#define STATUS_SET_LAST 599
-struct status_set {
-    uint64_t bits[(STATUS_SET_LAST - STATUS_SET_FIRST + 64) / 64];
-};
-
-#define HOST_PATTERNS_MAX 32
-#define HOST_PATTERN_LEN 256
-struct host_patterns {
-    int count; /* 0: every host */
-    char pattern[HOST_PATTERNS_MAX][HOST_PATTERN_LEN];
-};
 
 struct tryagain_config {
     long max_attempts;
@@ -55,14 +42,5 @@ typedef void (*config_warn_fn)(const char *line, void *ctx);
    its default. Never fails. */
 void config_parse(struct tryagain_config *out, env_lookup_fn lookup, void *lookup_ctx,
                   config_warn_fn warn, void *warn_ctx);
-
-bool status_set_contains(const struct status_set *set, long status);
-/* "408,429,5xx": numbers and NXX classes, 400..599 only. False on any malformed item. */
-bool status_set_parse(const char *text, struct status_set *out);
-
-/* "api.example.com,*.example.org". False on a malformed list. */
-bool host_patterns_parse(const char *text, struct host_patterns *out);
-/* True when host (no port, no brackets) matches; an empty pattern list matches every host. */
-bool host_patterns_match(const struct host_patterns *patterns, const char *host, size_t host_len);
 
 #endif

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "policy/status_set.h"
+
 bool policy_transient_curl_code(int curl_code)
 {
     switch(curl_code) {

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "policy/config.h"
+#include "policy/host_patterns.h"
+#include "policy/status_set.h"
 #include "fuzz_input.h"
 
 static const char *const variable_names[] = {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "policy/config.h"
+#include "policy/host_patterns.h"
 #include "fuzz_input.h"
 
 static bool reference_host_char(unsigned char c)

@@ -12,6 +12,7 @@
 #include "fuzz_input.h"
 #include "policy/retry_plan.h"
 #include "policy/retry_after.h"
+#include "policy/status_set.h"
 
 #define DAY_MS 86400000L
 

@@ -4,7 +4,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "policy/config.h"
+#include "policy/status_set.h"
 #include "fuzz_input.h"
 
 #define SENTINEL 0xA5A5A5A5A5A5A5A5ULL

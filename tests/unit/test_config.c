@@ -8,6 +8,8 @@
 #include <cmocka.h>
 
 #include "policy/config.h"
+#include "policy/host_patterns.h"
+#include "policy/status_set.h"
 
 #define MAX_VARS 16
 #define MAX_WARNINGS 8

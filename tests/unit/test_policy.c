@@ -10,6 +10,7 @@
 
 #include "policy/config.h"
 #include "policy/retry_plan.h"
+#include "policy/status_set.h"
 
 static const char *no_variables(const char *name, void *ctx)
 {
