@@ -4,7 +4,9 @@ front that turns some requests away first.
 
 Usage: git_server.py PROJECT_ROOT LOG_FILE MODE
 MODE: 429 (the first request of each method and path gets 429 with Retry-After: 1),
-503 (the same with 503 and no Retry-After), pass (nothing turned away).
+503 (the same with 503 and no Retry-After), pass (nothing turned away), or the path of a
+file holding one of those words, read at every request: when its word changes, every method
+and path counts as new again.
 Prints the port it listens on as its first line of stdout, then serves until killed. Every
 request is appended to LOG_FILE as one JSON line: method, path, status.
 """
@@ -15,9 +17,24 @@ import subprocess
 import sys
 import threading
 
-root, log_path, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+root, log_path, mode_argument = sys.argv[1], sys.argv[2], sys.argv[3]
 lock = threading.Lock()
 seen = set()
+last_mode = None
+
+
+def current_mode():
+    """The mode now; a change of the mode file's word forgets what was seen."""
+    global last_mode
+    if not mode_argument.startswith("/"):
+        return mode_argument
+    with open(mode_argument) as f:
+        mode = f.read().strip()
+    with lock:
+        if mode != last_mode:
+            seen.clear()
+            last_mode = mode
+    return mode
 
 
 def log(method, path, status):
@@ -33,6 +50,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def turned_away(self):
+        mode = current_mode()
         path = self.path.split("?", 1)[0]
         key = (self.command, path)
         with lock:

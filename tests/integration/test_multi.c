@@ -60,10 +60,10 @@ static long loops_reported(void)
 static void run_loop(const char *mode)
 {
     server_start(&server, four_ways);
-    run_program(&run,
-                MULTI_ARGV(multi_loop(), mode, url("/a", 0), url("/b", 1), url("/c", 2),
-                           url("/d", 3)),
-                MULTI_ENV(), NULL, 0, true);
+    run_program(
+        &run,
+        MULTI_ARGV(multi_loop(), mode, url("/a", 0), url("/b", 1), url("/c", 2), url("/d", 3)),
+        MULTI_ENV(), NULL, 0, true);
     if(run.exit_status != 0)
         fprintf(stderr, "multi_loop %s: signal %d, stderr:\n%s\n", mode, run.term_signal, run.err);
     assert_int_equal(run.exit_status, 0);
@@ -111,8 +111,8 @@ static void test_without_the_library_the_loop_sees_the_failures(void **state)
 {
     (void)state;
     server_start(&server, four_ways);
-    run_program(&run, MULTI_ARGV(multi_loop(), "wait", url("/a", 0), url("/b", 1)), NULL, NULL,
-                0, false);
+    run_program(&run, MULTI_ARGV(multi_loop(), "wait", url("/a", 0), url("/b", 1)), NULL, NULL, 0,
+                false);
     assert_run_output(&run, "busy-abusy-b");
     assert_int_equal(server_requests(&server, "/a"), 1);
 }
@@ -151,9 +151,8 @@ static void run_curl_parallel(const char *parallel_max)
     const char *c = file_in_server_dir("c.out", 2);
     const char *d = file_in_server_dir("d.out", 3);
     run_program(&run,
-                MULTI_ARGV(CURL, "-sS", "-Z", "--parallel-max", parallel_max, "-o", a,
-                           url("/a", 0), "-o", b, url("/b", 1), "-o", c, url("/c", 2), "-o", d,
-                           url("/d", 3)),
+                MULTI_ARGV(CURL, "-sS", "-Z", "--parallel-max", parallel_max, "-o", a, url("/a", 0),
+                           "-o", b, url("/b", 1), "-o", c, url("/c", 2), "-o", d, url("/d", 3)),
                 MULTI_ENV("TRYAGAIN_STATS=1", ), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_file(a, "final-a");
@@ -181,8 +180,8 @@ static void test_curl_parallel_stdout_has_no_error_body(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=busy | 200 body=one\n/b: 200 body=two\n");
-    run_program(&run, MULTI_ARGV(CURL, "-s", "-Z", url("/a", 0), url("/b", 1)), MULTI_ENV(),
-                NULL, 0, true);
+    run_program(&run, MULTI_ARGV(CURL, "-s", "-Z", url("/a", 0), url("/b", 1)), MULTI_ENV(), NULL,
+                0, true);
     assert_int_equal(run.exit_status, 0);
     assert_int_equal(count_occurrences(run.out, run.out_len, "busy"), 0);
     assert_int_equal(count_occurrences(run.out, run.out_len, "one"), 1);
@@ -196,8 +195,8 @@ static void test_an_easy_transfer_is_not_retried_twice(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=busy\n");
-    run_program(&run, MULTI_ARGV(CURL, "-s", url("/a", 0)),
-                MULTI_ENV("TRYAGAIN_MAX_ATTEMPTS=2", ), NULL, 0, true);
+    run_program(&run, MULTI_ARGV(CURL, "-s", url("/a", 0)), MULTI_ENV("TRYAGAIN_MAX_ATTEMPTS=2", ),
+                NULL, 0, true);
     assert_int_equal(server_requests(&server, "/a"), 2);
     assert_run_output(&run, "busy");
 }
@@ -206,8 +205,8 @@ static void test_failonerror_429_is_retried(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 200 body=fine\n");
-    run_program(&run, MULTI_ARGV(multi_loop(), "wait", "--fail", url("/a", 0)), MULTI_ENV(),
-                NULL, 0, true);
+    run_program(&run, MULTI_ARGV(multi_loop(), "wait", "--fail", url("/a", 0)), MULTI_ENV(), NULL,
+                0, true);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, "fine");
     assert_non_null(strstr(run.err, "done 0 rc=0 status=200"));
@@ -243,10 +242,9 @@ static void test_remove_during_a_wait_cancels_the_retry(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=2 | 200 body=late\n/c: 200 body=other\n");
-    run_program(&run,
-                MULTI_ARGV(multi_loop(), "wait", "--remove-after", "300", url("/a", 0),
-                           url("/c", 1)),
-                MULTI_ENV(), NULL, 0, true);
+    run_program(
+        &run, MULTI_ARGV(multi_loop(), "wait", "--remove-after", "300", url("/a", 0), url("/c", 1)),
+        MULTI_ENV(), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_non_null(strstr(run.err, "removed 0"));
     assert_run_output(&run, "other");
@@ -300,8 +298,7 @@ int main(void)
         cmocka_unit_test_teardown(test_messages_read_only_after_the_loop, stop_everything),
         cmocka_unit_test_teardown(test_without_the_library_the_loop_sees_the_failures,
                                   stop_everything),
-        cmocka_unit_test_teardown(test_curl_parallel_files_hold_only_final_bodies,
-                                  stop_everything),
+        cmocka_unit_test_teardown(test_curl_parallel_files_hold_only_final_bodies, stop_everything),
         cmocka_unit_test_teardown(test_curl_parallel_one_at_a_time, stop_everything),
         cmocka_unit_test_teardown(test_curl_parallel_stdout_has_no_error_body, stop_everything),
         cmocka_unit_test_teardown(test_an_easy_transfer_is_not_retried_twice, stop_everything),
