@@ -17,12 +17,10 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-/* Short fixed waits (50, 100, 100... ms), so a late listener is found within 100 ms of opening
-   and the whole file runs in a few seconds. */
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100",               \
-                           "TRYAGAIN_JITTER=none", __VA_ARGS__ NULL})
+/* Every run's first settings: short fixed waits (50, 100, 100... ms), so a late listener is
+   found within 100 ms of opening and the whole file runs in a few seconds. */
+#define SHORT_FIXED_WAITS                                                                          \
+    "TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100", "TRYAGAIN_JITTER=none"
 #define LATE_MS 500
 
 enum reply { REPLY_HELLO, REPLY_HTTP };
@@ -187,16 +185,10 @@ static int tear_down(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d after %ld ms\nstdout: %.*s\nstderr: %.*s\n", run.exit_status,
-            run.elapsed_ms, (int)run.out_len, run.out, (int)run.err_len, run.err);
-}
-
 #define EXPECT(condition)                                                                          \
     do {                                                                                           \
         if(!(condition)) {                                                                         \
-            show_run();                                                                            \
+            show_run(&run);                                                                        \
             fail_msg("%s", #condition);                                                            \
         }                                                                                          \
     } while(0)
@@ -247,15 +239,16 @@ static void python_waits_for_a_late_listener(void **state)
                                 "s = socket.create_connection(('127.0.0.1', %d))\n"
                                 "print(s.recv(100).decode(), end='')\n",
                                 listener.port);
-    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script), ENV("TRYAGAIN_LOG=2", ), NULL,
-                0, false);
+    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"), NULL, 0, false);
     EXPECT(run.exit_status != 0); /* without the library: refused at once */
     EXPECT(strstr(run.err, "ConnectionRefusedError"));
     run_result_free(&run);
 
     listener_start(LATE_MS, REPLY_HELLO);
     run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "hello\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -271,7 +264,8 @@ static void wget_waits_for_a_late_http_server(void **state)
     const char *url = format(0, "http://127.0.0.1:%d/", listener.port);
     /* --tries=1: wget's own retries are off, and it never retries a refused connection anyway */
     run_program(&run, ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", url),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "hello\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -285,7 +279,8 @@ static void c_client_waits_for_a_late_listener(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("result=0"));
     EXPECT(output_contains("read=hello\n"));
@@ -300,13 +295,14 @@ static void a_listener_that_never_comes_exhausts_exactly_the_attempts(void **sta
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ), NULL, 0, false);
+    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"),
+                NULL, 0, false);
     char without[256];
     copy_result_line(without, sizeof(without));
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=4", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=4"), NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(result_line_is(without)); /* the same failure as without the library */
@@ -321,7 +317,8 @@ static void the_deadline_stops_retries_early(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", "TRYAGAIN_DEADLINE_MS=200", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40",
+                    "TRYAGAIN_DEADLINE_MS=200"),
                 NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("errno=111 ECONNREFUSED"));
@@ -335,8 +332,8 @@ static void a_signal_during_the_wait_ends_the_retries(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--alarm", "150", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=5", "TRYAGAIN_BASE_DELAY_MS=2000",
-                    "TRYAGAIN_MAX_DELAY_MS=2000", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=5",
+                    "TRYAGAIN_BASE_DELAY_MS=2000", "TRYAGAIN_MAX_DELAY_MS=2000"),
                 NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n")); /* the last failure, not EINTR */
@@ -351,7 +348,8 @@ static void a_longjmp_out_of_connect_leaves_the_library_working(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--jump", "120", "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("jumped=1\n"));
     EXPECT(output_contains("result=0"));
@@ -364,14 +362,15 @@ static void nonblocking_connect_is_untouched_and_immediate(void **state)
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ),
-                NULL, 0, false);
+    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"), NULL, 0, false);
     char without[256];
     copy_result_line(without, sizeof(without));
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 1);
     EXPECT(result_line_is(without));
     EXPECT(output_contains("nonblock=1"));
@@ -386,8 +385,9 @@ static void nonblocking_unix_connect_is_untouched(void **state)
     (void)state;
     const char *path = format(0, "%s/missing.sock", temp_dir);
     run_program(&run, ARGV(client(), "--nonblock", "--unix", path),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=2 ENOENT\n"));
     EXPECT(output_contains("nonblock=1"));
@@ -401,8 +401,9 @@ static void connect_off_passes_straight_through(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -415,7 +416,7 @@ static void one_attempt_passes_straight_through(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=1", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=1"), NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -427,8 +428,9 @@ static void a_unix_socket_that_appears_late_is_waited_for(void **state)
     snprintf(listener.unix_path, sizeof(listener.unix_path), "%s/app.sock", temp_dir);
     listener_start(LATE_MS, REPLY_HELLO);
     run_program(&run, ARGV(client(), "--read", "--unix", listener.unix_path),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("result=0"));
     EXPECT(output_contains("read=hello\n"));
@@ -443,7 +445,8 @@ static void unix_sockets_are_left_alone_by_default(void **state)
     (void)state;
     const char *path = format(0, "%s/missing.sock", temp_dir);
     run_program(&run, ARGV(client(), "--unix", path),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=2 ENOENT\n"));
     EXPECT(run.err_len == 0);
@@ -457,7 +460,8 @@ static void socket_options_flags_and_binding_are_kept(void **state)
     run_program(&run,
                 ARGV(client(), "--keepalive", "--nodelay", "--cloexec", "--bind", "--read",
                      "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(strstr(run.err, "retrying in")); /* it really was retried */
     EXPECT(output_contains("state keepalive=1 nodelay=1 cloexec=1 nonblock=0 bound_port="));
@@ -476,7 +480,8 @@ static void a_destination_outside_the_filter_fails_at_once(void **state)
     const char *other = format(1, "TRYAGAIN_CONNECT_TO=127.0.0.1:%d,/run/x.sock",
                                listener.port == 65535 ? 1 : listener.port + 1);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", other, ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", other), NULL,
+                0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -485,7 +490,8 @@ static void a_destination_outside_the_filter_fails_at_once(void **state)
 
     const char *same = format(1, "TRYAGAIN_CONNECT_TO=:%d", listener.port);
     run_program(&run, ARGV(client(), "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", same, ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", same), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(listener_stop() == 1);
 }
@@ -494,9 +500,10 @@ static void a_bad_filter_is_warned_about(void **state)
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_CONNECT_TO=127.0.0.1:99999", ), NULL, 0,
-                true);
+    run_program(
+        &run, ARGV(client(), "127.0.0.1", port),
+        ENV(SHORT_FIXED_WAITS, "TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_CONNECT_TO=127.0.0.1:99999"),
+        NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(strstr(run.err, "TRYAGAIN_CONNECT_TO"));
 }
@@ -506,7 +513,7 @@ static void log_lines_name_the_address_the_error_and_the_wait(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2"), NULL, 0, true);
     long pid = 0;
     EXPECT(sscanf(run.err, "tryagain[%ld]: ", &pid) == 1);
     char expected[512];
@@ -520,7 +527,8 @@ static void log_lines_name_the_address_the_error_and_the_wait(void **state)
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_LOG_FORMAT=json", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2",
+                    "TRYAGAIN_LOG_FORMAT=json"),
                 NULL, 0, true);
     EXPECT(count_occurrences(run.err, run.err_len, "\"call\":\"connect\"") == 2);
     EXPECT(strstr(run.err, format(1, "\"address\":\"127.0.0.1:%d\"", listener.port)));

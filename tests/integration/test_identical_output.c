@@ -15,7 +15,6 @@
 
 #include "harness.h"
 
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define CURL "/usr/bin/curl"
 
 /* Arguments that stand for something only known at run time. */
@@ -267,7 +266,7 @@ static bool same_as_plain(enum mode mode)
     return same;
 }
 
-/* Runs curl ARGS... in every mode the scope allows and compares each with the plain run. */
+/* Runs curl with args (an ARGV list) in every mode the scope allows and compares each with the plain run. */
 static void check_identical(enum scope scope, const char *const *args, const char *stdin_data)
 {
     run_mode(PLAIN, args, stdin_data);
@@ -295,44 +294,44 @@ static void assert_plain_run(int exit_status, size_t min_out)
 static void test_get_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "@/text"), NULL);
     assert_plain_run(0, 11);
 }
 
 static void test_include_headers_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_include_headers_of_404_and_418_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/missing"), NULL);
     assert_plain_run(0, 40);
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-w", "%{http_code}", "@/teapot"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-w", "%{http_code}", "@/teapot"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_204_without_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/empty"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/empty"), NULL);
     assert_plain_run(0, 20);
 }
 
 static void test_redirect_not_followed_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/redirect"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_followed_redirect_chain_with_include_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-siL", "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-siL", "@/redirect"), NULL);
     assert_plain_run(0, 100);
     assert_int_equal(observed[PLAIN].requests, 3);
 }
@@ -341,7 +340,7 @@ static void test_redirect_to_404_write_out_is_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-sL", "-w",
+                    ARGV("-sL", "-w",
                          "|%{http_code} %{num_redirects} %{url_effective} %{redirect_url}\n",
                          "@/redirect-missing"),
                     NULL);
@@ -351,21 +350,21 @@ static void test_redirect_to_404_write_out_is_identical(void **state)
 static void test_large_download_to_output_file_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-o", OUT_FILE, "@/big"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-o", OUT_FILE, "@/big"), NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 3000000);
 }
 
 static void test_large_download_to_stdout_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "@/big"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "@/big"), NULL);
     assert_plain_run(0, 3000000);
 }
 
 static void test_dump_header_and_output_file_of_chunked_response_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/chunked"),
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/chunked"),
                     NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 100000);
     assert_true(observed[PLAIN].header_file_len > 40);
@@ -374,14 +373,14 @@ static void test_dump_header_and_output_file_of_chunked_response_are_identical(v
 static void test_chunked_response_with_include_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/chunked"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/chunked"), NULL);
     assert_plain_run(0, 100000);
 }
 
 static void test_dump_header_to_stdout_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-D", "-", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-D", "-", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
@@ -390,7 +389,7 @@ static void test_dump_header_of_redirect_chain_is_identical(void **state)
     (void)state;
     check_identical(
         NEEDS_NO_RETRY,
-        ARGS("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}", "@/redirect"),
+        ARGV("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}", "@/redirect"),
         NULL);
     assert_plain_run(0, 1);
 }
@@ -399,7 +398,7 @@ static void test_write_out_variables_are_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-s", "-o", "/dev/null", "-w",
+                    ARGV("-s", "-o", "/dev/null", "-w",
                          "%{http_code} %{response_code} %{size_download} %{size_header} "
                          "%{size_request} %{size_upload} %{num_headers} %{content_type} "
                          "%{exitcode} %{num_connects} %{num_redirects} %{method} "
@@ -414,7 +413,7 @@ static void test_form_upload_is_identical(void **state)
     (void)state;
     check_identical(
         NEEDS_NO_RETRY,
-        ARGS("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}", "@/upload"),
+        ARGV("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}", "@/upload"),
         NULL);
     assert_plain_run(0, 40);
 }
@@ -423,7 +422,7 @@ static void test_put_upload_of_a_file_with_100_continue_is_identical(void **stat
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-si", "-T", UPLOAD_FILE, "-w", "|%{size_upload}", "@/upload"), NULL);
+                    ARGV("-si", "-T", UPLOAD_FILE, "-w", "|%{size_upload}", "@/upload"), NULL);
     assert_plain_run(0, 40);
     assert_non_null(strstr(observed[PLAIN].run.out, "HTTP/1.1 100 Continue"));
 }
@@ -431,61 +430,61 @@ static void test_put_upload_of_a_file_with_100_continue_is_identical(void **stat
 static void test_put_upload_from_stdin_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-T", "-", "@/upload"), "from a pipe\n");
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-T", "-", "@/upload"), "from a pipe\n");
     assert_plain_run(0, 40);
 }
 
 static void test_post_data_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-d", "a=1&b=2", "@/upload"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-d", "a=1&b=2", "@/upload"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_custom_method_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-X", "DELETE", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-X", "DELETE", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_head_request_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sI", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sI", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_compressed_gzip_response_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "--compressed", "@/gz"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "--compressed", "@/gz"), NULL);
     assert_plain_run(0, 200000);
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-s", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "@/gz"), NULL);
+                    ARGV("-s", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "@/gz"), NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 200000);
 }
 
 static void test_compressed_with_identity_response_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "--compressed", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "--compressed", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_fail_on_404_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSf", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSf", "@/missing"), NULL);
     assert_plain_run(22, 0);
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSfi", "-w", "%{http_code}", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSfi", "-w", "%{http_code}", "@/missing"), NULL);
     assert_plain_run(22, 3);
 }
 
 static void test_fail_on_200_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSfi", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSfi", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
@@ -493,7 +492,7 @@ static void test_every_option_together_is_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-sSfL", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "-w",
+                    ARGV("-sSfL", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "-w",
                          "%{http_code} %{num_redirects} %{size_download}", "@/redirect-gz"),
                     NULL);
     assert_plain_run(0, 5);
@@ -503,21 +502,21 @@ static void test_every_option_together_is_identical(void **state)
 static void test_thousands_of_headers_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/many-headers"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/many-headers"), NULL);
     assert_plain_run(0, 3000 * 30);
 }
 
 static void test_retry_after_on_a_200_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/retry-after-200"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/retry-after-200"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_several_urls_in_one_invocation_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/text", "@/missing", "@/redirect", "@/chunked"),
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/text", "@/missing", "@/redirect", "@/chunked"),
                     NULL);
     assert_plain_run(0, 100000);
 }
@@ -526,9 +525,9 @@ static void test_several_urls_in_one_invocation_are_identical(void **state)
 static void test_verbose_and_trace_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sv", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sv", "@/text"), NULL);
     assert_true(observed[PLAIN].run.err_len > 100);
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "--trace-ascii", HEADER_FILE, "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "--trace-ascii", HEADER_FILE, "@/redirect"), NULL);
     assert_true(observed[PLAIN].header_file_len > 100);
 }
 
@@ -536,7 +535,7 @@ static void test_verbose_and_trace_are_identical(void **state)
 static void test_etag_save_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "--etag-save", OUT_FILE, "@/etag"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "--etag-save", OUT_FILE, "@/etag"), NULL);
     assert_true(observed[PLAIN].out_file_len >= 5);
 }
 
@@ -544,21 +543,21 @@ static void test_etag_save_is_identical(void **state)
 static void test_body_cut_short_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/cut"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/cut"), NULL);
     assert_plain_run(18, 50000);
 }
 
 static void test_headers_cut_short_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/cut-headers"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/cut-headers"), NULL);
     assert_plain_run(0, 20);
 }
 
 static void test_broken_chunked_encoding_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/bad-chunk"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/bad-chunk"), NULL);
     assert_plain_run(56, 2500);
 }
 
@@ -567,58 +566,58 @@ static void test_broken_chunked_encoding_is_identical(void **state)
 static void test_retries_off_503_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "@/unavailable"), NULL);
     assert_plain_run(0, 40);
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSf", "-w", "%{http_code}", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSf", "-w", "%{http_code}", "@/unavailable"), NULL);
     assert_plain_run(22, 3);
     check_identical(RETRIES_OFF_ONLY,
-                    ARGS("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/unavailable"), NULL);
+                    ARGV("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/unavailable"), NULL);
     assert_plain_run(0, 0);
 }
 
 static void test_retries_off_429_with_retry_after_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "@/limited"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "@/limited"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_retries_off_500_with_fail_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSf", "-w", "%{http_code}", "@/error-500"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSf", "-w", "%{http_code}", "@/error-500"), NULL);
     assert_plain_run(22, 3);
 }
 
 static void test_retries_off_redirect_to_503_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-siL", "@/redirect-unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-siL", "@/redirect-unavailable"), NULL);
     assert_plain_run(0, 80);
 }
 
 static void test_retries_off_uploads_to_503_are_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "-T", UPLOAD_FILE, "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "-T", UPLOAD_FILE, "@/unavailable"), NULL);
     assert_plain_run(0, 40);
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "-F", "field=value", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "-F", "field=value", "@/unavailable"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_retries_off_503_cut_in_its_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSi", "@/cut-503"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSi", "@/cut-503"), NULL);
     assert_plain_run(18, 50000);
 }
 
 static void test_retries_off_connection_closed_or_reset_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sS", "@/close"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sS", "@/close"), NULL);
     assert_plain_run(52, 0); /* CURLE_GOT_NOTHING */
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sS", "@/reset"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sS", "@/reset"), NULL);
     assert_plain_run(56, 0); /* CURLE_RECV_ERROR */
 }
 
@@ -626,7 +625,7 @@ static void test_retries_off_refused_connection_is_identical(void **state)
 {
     (void)state;
     /* -S would print curl's "after N ms", which varies from run to run. */
-    check_identical(RETRIES_OFF_ONLY, ARGS("-s", "-w", "%{exitcode}", REFUSED_URL), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-s", "-w", "%{exitcode}", REFUSED_URL), NULL);
     assert_plain_run(7, 1);
 }
 

@@ -15,9 +15,6 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 #define STRESS_THREADS 32
 #define STRESS_TRANSFERS 50
 #define STRESS_MAX_ATTEMPTS 4
@@ -41,17 +38,10 @@ static int stop_everything(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d signal %d after %ld ms\nstderr [%.*s]\n", run.exit_status,
-            run.term_signal, run.elapsed_ms, (int)(run.err_len < 4000 ? run.err_len : 4000),
-            run.err);
-}
-
 static void assert_finished(int exit_status)
 {
     if(run.exit_status != exit_status || run.elapsed_ms >= TIME_LIMIT_MS)
-        show_run();
+        show_run(&run);
     assert_int_equal(run.term_signal, 0);
     assert_int_equal(run.exit_status, exit_status);
     assert_true(run.elapsed_ms < TIME_LIMIT_MS);
@@ -301,7 +291,7 @@ static const char *ctor_url_env(void)
 static void assert_constructor_transfer_retried(void)
 {
     if(!strstr(run.err, "constructor rc=0 status=200 body=ctor\n"))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, "constructor rc=0 status=200 body=ctor\n"));
     assert_int_equal(server_requests(&server, "/ctor"), 3);
 }
@@ -350,7 +340,7 @@ static void fetch_with_interposer(const char *preload, const char *path, const c
     assert_run_output(&run, "final");
     assert_int_equal(server_requests(&server, path), 3);
     if(!strstr(run.err, seen))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, seen));
 }
 
@@ -373,7 +363,7 @@ static void connect_with_interposer(const char *preload, const char *seen)
                 false);
     assert_finished(1);
     if(!strstr(run.err, seen))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, seen));
     close(closed_port_fd);
     closed_port_fd = -1;
