@@ -77,7 +77,8 @@ void assert_same_body_every_attempt(const struct server *server, const char *pat
                                     long length);
 
 /* A TCP port on 127.0.0.1 that refuses connections: bound, never listening, so no other
-   process can take it while the test runs. Close *socket_fd when done. */
+   process can take it while the test runs. Close *socket_fd when done. A test whose server
+   comes late calls listen() on *socket_fd itself (test_connect.c), so the port stays its own. */
 int refusing_port(int *socket_fd);
 
 /* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */

@@ -1,10 +1,8 @@
 /* connect() retries seen from real programs (python3, wget, a small C client) started before
    their server: what a user observes is the exit status, the output, the connections the
    listener accepted, the attempts in the TRYAGAIN_LOG=2 lines, and the time the program took. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +24,14 @@
 enum reply { REPLY_HELLO, REPLY_HTTP };
 
 /* A listener in a child process that starts listening late: it counts the connections it
-   accepts on a pipe, one byte each. */
+   accepts on a pipe, one byte each. Its port comes from refusing_port(): bound from set_up on,
+   so connections are refused until the listener calls listen() on that very socket, and no
+   other process can take the port in between. */
 struct listener {
     pid_t pid;
     int count_fd;
     int port;
+    int port_fd; /* the bound socket; -1 once the listener child has it */
     char unix_path[108];
 };
 
@@ -50,18 +51,6 @@ static const char *format(int slot, const char *pattern, ...)
     return text[slot];
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec wait = {ms / 1000, (ms % 1000) * 1000000L};
@@ -71,7 +60,6 @@ static void sleep_ms(long ms)
 
 static int listening_socket(const struct listener *l)
 {
-    int one = 1;
     if(l->unix_path[0]) {
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
         struct sockaddr_un address = {.sun_family = AF_UNIX};
@@ -80,13 +68,9 @@ static int listening_socket(const struct listener *l)
             _exit(3);
         return fd;
     }
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if(bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(fd, 16) != 0)
+    if(listen(l->port_fd, 16) != 0)
         _exit(3);
-    return fd;
+    return l->port_fd;
 }
 
 static void read_request_head(int fd)
@@ -143,6 +127,8 @@ static void listener_start(long delay_ms, enum reply reply)
     }
     close(pipe_fds[1]);
     listener.count_fd = pipe_fds[0];
+    close(listener.port_fd); /* the listener's now: refused until it listens */
+    listener.port_fd = -1;
 }
 
 /* Stops the listener; returns how many connections it accepted. Clients that count on it
@@ -168,7 +154,7 @@ static int set_up(void **state)
     (void)state;
     memset(&listener, 0, sizeof(listener));
     memset(&run, 0, sizeof(run));
-    listener.port = free_port();
+    listener.port = refusing_port(&listener.port_fd);
     snprintf(temp_dir, sizeof(temp_dir), "/tmp/tryagain-connect-XXXXXX");
     assert_non_null(mkdtemp(temp_dir));
     return 0;
@@ -178,6 +164,8 @@ static int tear_down(void **state)
 {
     (void)state;
     listener_stop();
+    if(listener.port_fd >= 0)
+        close(listener.port_fd);
     run_result_free(&run);
     if(listener.unix_path[0])
         unlink(listener.unix_path);

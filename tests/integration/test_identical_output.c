@@ -22,7 +22,7 @@
 #define HEADER_FILE "@HDR" /* a fresh -D file per run */
 #define UPLOAD_FILE "@UPLOAD" /* 2 MB of pattern bytes */
 #define FORM_FILE "@FORM" /* -F file=@(a small file) */
-#define REFUSED_URL "@REFUSED" /* a port nothing listens on */
+#define REFUSED_URL "@REFUSED" /* a port that refuses connections (refusing_port) */
 /* "@/path" is the server's URL for /path. */
 
 static const char script[] = "/text: 200 body=hello%20world\n"
@@ -56,6 +56,7 @@ static char work_dir[64];
 static char upload_path[PATH_MAX];
 static char form_argument[PATH_MAX + 16];
 static char refused_url[64];
+static int refusing_fd = -1; /* holds the refused URL's port for the whole suite */
 
 enum mode { PLAIN, RETRIES_OFF, RETRIES_ON, MODES };
 static const char *const mode_names[MODES] = {"without the library", "with retries off",
@@ -97,10 +98,7 @@ static int start_everything(void **state)
     snprintf(form_path, sizeof(form_path), "%s/form.txt", work_dir);
     write_upload_file(form_path, 3000);
     snprintf(form_argument, sizeof(form_argument), "file=@%s", form_path);
-    struct server gone;
-    server_start(&gone, "");
-    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", gone.port);
-    server_stop(&gone);
+    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", refusing_port(&refusing_fd));
     server_start(&server, script);
     return 0;
 }
@@ -124,6 +122,9 @@ static int stop_everything(void **state)
     (void)state;
     forget_observed();
     server_stop(&server);
+    if(refusing_fd >= 0)
+        close(refusing_fd);
+    refusing_fd = -1;
     char command[128];
     snprintf(command, sizeof(command), "rm -rf '%s'", work_dir);
     if(system(command) != 0)
