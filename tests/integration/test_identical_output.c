@@ -6,7 +6,12 @@
    closed with nothing received) are compared with retries off only.
 
    The scripted server sends no Date header, so two runs of one script give identical
-   responses; every path here has one step, repeated. */
+   responses; every path here has one step, repeated.
+
+   Identical output alone would also be what a library that never ran gives (a hook missing
+   from the exports, a preload that failed), so the run with retries on also logs
+   (TRYAGAIN_LOG=2, TRYAGAIN_STATS=1) to a file of its own, leaving stderr to curl: it must
+   hold one line per transfer, naming its URL, and the exit summary counting them. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +79,8 @@ struct observed {
     char *header_file;
     size_t header_file_len;
     int requests; /* requests the server got during the run */
+    char *log; /* TRYAGAIN_LOG_FILE of the run with retries on; NULL when not written */
+    size_t log_len;
 };
 
 static struct observed observed[MODES];
@@ -108,6 +115,7 @@ static void forget_mode(int mode)
     run_result_free(&observed[mode].run);
     free(observed[mode].out_file);
     free(observed[mode].header_file);
+    free(observed[mode].log);
     memset(&observed[mode], 0, sizeof(observed[mode]));
 }
 
@@ -181,9 +189,10 @@ static void run_path(char *buffer, size_t size, const char *name, enum mode mode
 
 static void run_mode(enum mode mode, const char *const *args, const char *stdin_data)
 {
-    char out_path[PATH_MAX], header_path[PATH_MAX];
+    char out_path[PATH_MAX], header_path[PATH_MAX], log_path[PATH_MAX];
     run_path(out_path, sizeof(out_path), "out", mode);
     run_path(header_path, sizeof(header_path), "headers", mode);
+    run_path(log_path, sizeof(log_path), "tryagain-log", mode);
     const char *argv[32];
     size_t count = 0;
     int url_slot = 0;
@@ -206,15 +215,76 @@ static void run_mode(enum mode mode, const char *const *args, const char *stdin_
         argv[count++] = value;
     }
     argv[count] = NULL;
-    static const char *const retries_off[] = {"TRYAGAIN_MAX_ATTEMPTS=1", NULL};
+    char log_file[PATH_MAX + 32];
+    snprintf(log_file, sizeof(log_file), "TRYAGAIN_LOG_FILE=%s", log_path);
+    const char *const *retries_off = ENV("TRYAGAIN_MAX_ATTEMPTS=1");
+    const char *const *retries_on = ENV("TRYAGAIN_LOG=2", "TRYAGAIN_STATS=1", log_file);
+    const char *const *env = mode == RETRIES_OFF  ? retries_off
+                             : mode == RETRIES_ON ? retries_on
+                                                  : NULL;
     forget_mode(mode); /* a test may compare several invocations in turn */
     struct observed *seen = &observed[mode];
     int before = requests_so_far();
-    run_program(&seen->run, argv, mode == RETRIES_OFF ? retries_off : NULL, stdin_data,
-                stdin_data ? strlen(stdin_data) : 0, mode != PLAIN);
+    run_program(&seen->run, argv, env, stdin_data, stdin_data ? strlen(stdin_data) : 0,
+                mode != PLAIN);
     seen->requests = requests_so_far() - before;
     seen->out_file = slurp(out_path, &seen->out_file_len);
     seen->header_file = slurp(header_path, &seen->header_file_len);
+    seen->log = slurp(log_path, &seen->log_len);
+}
+
+/* The URLs of an invocation, in the order curl transfers them: one transfer each (curl follows
+   redirects inside one curl_easy_perform). */
+static int transfer_urls(const char *const *args, const char *urls[], int room)
+{
+    int count = 0;
+    int url_slot = 0;
+    for(const char *const *arg = args; *arg; arg++) {
+        if((*arg)[0] != '@' || (*arg)[1] != '/')
+            continue;
+        assert_true(count < room);
+        urls[count++] = server_url(&server, *arg + 1, url_slot++);
+    }
+    return count;
+}
+
+/* The library saw every transfer of the run with retries on, and retried none: its log has
+   exactly one line per transfer (the level-2 line of a transfer done at its first attempt, or
+   the line of one given up at once), each URL named, and the exit summary counts them. */
+static bool library_saw_each_transfer(const char *const *args)
+{
+    const struct observed *on = &observed[RETRIES_ON];
+    const char *urls[8];
+    int transfers = transfer_urls(args, urls, 8);
+    if(!on->log) {
+        fprintf(stderr, "with retries on: no TRYAGAIN_LOG_FILE written: the library did not run\n");
+        return false;
+    }
+    bool saw = true;
+    int lines = count_occurrences(on->log, on->log_len, ", attempt ");
+    if(lines != transfers) {
+        fprintf(stderr, "with retries on: %d log lines of transfers, expected %d\n", lines,
+                transfers);
+        saw = false;
+    }
+    for(int i = 0; i < transfers; i++) {
+        char named[600];
+        snprintf(named, sizeof(named), " %s: ", urls[i]);
+        if(!strstr(on->log, named)) {
+            fprintf(stderr, "with retries on: no log line names %s\n", urls[i]);
+            saw = false;
+        }
+    }
+    char summary[128];
+    snprintf(summary, sizeof(summary),
+             ": stats: %d transfers, 0 connects, %d attempts, 0 retries, ", transfers, transfers);
+    if(count_occurrences(on->log, on->log_len, summary) != 1) {
+        fprintf(stderr, "with retries on: the exit summary is not one line [%s...]\n", summary + 2);
+        saw = false;
+    }
+    if(!saw)
+        fprintf(stderr, "the log with retries on:\n%.*s\n", (int)on->log_len, on->log);
+    return saw;
 }
 
 static bool same_bytes(const char *what, enum mode mode, const char *mine, size_t mine_len,
@@ -274,12 +344,16 @@ static void check_identical(enum scope scope, const char *const *args, const cha
     bool same = true;
     run_mode(RETRIES_OFF, args, stdin_data);
     same &= same_as_plain(RETRIES_OFF);
+    bool saw = true;
     if(scope == NEEDS_NO_RETRY) {
         run_mode(RETRIES_ON, args, stdin_data);
         same &= same_as_plain(RETRIES_ON);
+        saw = library_saw_each_transfer(args);
     }
     if(!same)
         fail_msg("output differs from curl's own");
+    if(!saw)
+        fail_msg("the library did not see each transfer with retries on");
 }
 
 /* Checks that the case really exercises something: the plain run's exit status and how much
