@@ -1,6 +1,7 @@
-# make stress: tests/stress/test_stress.c (threads, fork, late and early libcurl, other preload
-# libraries) against the normal build, then its thread and fork tests again with the library and
-# the stress program built with ThreadSanitizer (scripts/sanitize-thread.sh).
+# make stress: tests/stress/test_stress.c (threads, fork, the log file reopened under logging
+# threads, late and early libcurl, other preload libraries) against the normal build, then its
+# thread, fork and log tests again with the library and the stress program built with
+# ThreadSanitizer (scripts/sanitize-thread.sh).
 # The tests live outside tests/integration so that `make integration` stays quick.
 
 STRESS_DIR     := $(BUILD)/tests/stress

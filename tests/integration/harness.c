@@ -310,6 +310,21 @@ void run_result_free(struct run_result *result)
     memset(result, 0, sizeof(*result));
 }
 
+void show_run(const struct run_result *result)
+{
+    enum { SHOWN = 4000 };
+    fprintf(stderr, "exit %d signal %d after %ld ms\n", result->exit_status, result->term_signal,
+            result->elapsed_ms);
+    fprintf(stderr, "stdout (%zu bytes%s) [%.*s]\n", result->out_len,
+            result->out_len > SHOWN ? ", the first 4000 shown" : "",
+            (int)(result->out_len > SHOWN ? SHOWN : result->out_len),
+            result->out ? result->out : "");
+    fprintf(stderr, "stderr (%zu bytes%s) [%.*s]\n", result->err_len,
+            result->err_len > SHOWN ? ", the first 4000 shown" : "",
+            (int)(result->err_len > SHOWN ? SHOWN : result->err_len),
+            result->err ? result->err : "");
+}
+
 void assert_run_output(const struct run_result *result, const char *expected)
 {
     if(result->out_len != strlen(expected) || memcmp(result->out, expected, result->out_len)) {

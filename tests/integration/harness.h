@@ -12,6 +12,18 @@
 
 #include <cmocka.h>
 
+/* NULL-terminated lists of strings, the form run_program and every test's helpers take:
+   ARGV(...) for a command line or a part of one (flags passed on to a helper), ENV(...) for
+   "NAME=value" environment entries. Each holds exactly the strings given, at least one; the
+   settings a suite gives every run are a macro of its own, e.g.
+   ENV(QUICK_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=3"). */
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* What most runs under the library start from: a 50 ms base backoff, and a line on stderr for
+   every retry and give-up (TRYAGAIN_LOG=1), which show_run prints when a test fails. */
+#define QUICK_RETRIES "TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1"
+
 struct server {
     pid_t pid;
     int port;
@@ -47,6 +59,9 @@ struct run_result {
 void run_program(struct run_result *result, const char *const *argv, const char *const *env,
                  const char *stdin_data, size_t stdin_len, bool preload);
 void run_result_free(struct run_result *result);
+/* What a run showed, on stderr, for a test about to fail: exit status, signal, time taken, and
+   stdout and stderr (the first 4000 bytes of each). */
+void show_run(const struct run_result *result);
 
 /* Absolute path of a file in the build tree ($TRYAGAIN_BUILD, set by make), e.g.
    build_path("libtryagain.so"). A static buffer per slot (0..7). */
@@ -62,7 +77,8 @@ void assert_same_body_every_attempt(const struct server *server, const char *pat
                                     long length);
 
 /* A TCP port on 127.0.0.1 that refuses connections: bound, never listening, so no other
-   process can take it while the test runs. Close *socket_fd when done. */
+   process can take it while the test runs. Close *socket_fd when done. A test whose server
+   comes late calls listen() on *socket_fd itself (test_connect.c), so the port stays its own. */
 int refusing_port(int *socket_fd);
 
 /* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */

@@ -1,10 +1,8 @@
 /* connect() retries seen from real programs (python3, wget, a small C client) started before
    their server: what a user observes is the exit status, the output, the connections the
    listener accepted, the attempts in the TRYAGAIN_LOG=2 lines, and the time the program took. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,22 +15,23 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-/* Short fixed waits (50, 100, 100... ms), so a late listener is found within 100 ms of opening
-   and the whole file runs in a few seconds. */
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100",               \
-                           "TRYAGAIN_JITTER=none", __VA_ARGS__ NULL})
+/* Every run's first settings: short fixed waits (50, 100, 100... ms), so a late listener is
+   found within 100 ms of opening and the whole file runs in a few seconds. */
+#define SHORT_FIXED_WAITS                                                                          \
+    "TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_MAX_DELAY_MS=100", "TRYAGAIN_JITTER=none"
 #define LATE_MS 500
 
 enum reply { REPLY_HELLO, REPLY_HTTP };
 
 /* A listener in a child process that starts listening late: it counts the connections it
-   accepts on a pipe, one byte each. */
+   accepts on a pipe, one byte each. Its port comes from refusing_port(): bound from set_up on,
+   so connections are refused until the listener calls listen() on that very socket, and no
+   other process can take the port in between. */
 struct listener {
     pid_t pid;
     int count_fd;
     int port;
+    int port_fd; /* the bound socket; -1 once the listener child has it */
     char unix_path[108];
 };
 
@@ -52,18 +51,6 @@ static const char *format(int slot, const char *pattern, ...)
     return text[slot];
 }
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    assert_int_equal(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&address, &length), 0);
-    close(fd);
-    return ntohs(address.sin_port);
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec wait = {ms / 1000, (ms % 1000) * 1000000L};
@@ -73,7 +60,6 @@ static void sleep_ms(long ms)
 
 static int listening_socket(const struct listener *l)
 {
-    int one = 1;
     if(l->unix_path[0]) {
         int fd = socket(AF_UNIX, SOCK_STREAM, 0);
         struct sockaddr_un address = {.sun_family = AF_UNIX};
@@ -82,13 +68,9 @@ static int listening_socket(const struct listener *l)
             _exit(3);
         return fd;
     }
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)l->port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if(bind(fd, (struct sockaddr *)&address, sizeof(address)) != 0 || listen(fd, 16) != 0)
+    if(listen(l->port_fd, 16) != 0)
         _exit(3);
-    return fd;
+    return l->port_fd;
 }
 
 static void read_request_head(int fd)
@@ -145,6 +127,8 @@ static void listener_start(long delay_ms, enum reply reply)
     }
     close(pipe_fds[1]);
     listener.count_fd = pipe_fds[0];
+    close(listener.port_fd); /* the listener's now: refused until it listens */
+    listener.port_fd = -1;
 }
 
 /* Stops the listener; returns how many connections it accepted. Clients that count on it
@@ -170,7 +154,7 @@ static int set_up(void **state)
     (void)state;
     memset(&listener, 0, sizeof(listener));
     memset(&run, 0, sizeof(run));
-    listener.port = free_port();
+    listener.port = refusing_port(&listener.port_fd);
     snprintf(temp_dir, sizeof(temp_dir), "/tmp/tryagain-connect-XXXXXX");
     assert_non_null(mkdtemp(temp_dir));
     return 0;
@@ -180,6 +164,8 @@ static int tear_down(void **state)
 {
     (void)state;
     listener_stop();
+    if(listener.port_fd >= 0)
+        close(listener.port_fd);
     run_result_free(&run);
     if(listener.unix_path[0])
         unlink(listener.unix_path);
@@ -187,16 +173,10 @@ static int tear_down(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d after %ld ms\nstdout: %.*s\nstderr: %.*s\n", run.exit_status,
-            run.elapsed_ms, (int)run.out_len, run.out, (int)run.err_len, run.err);
-}
-
 #define EXPECT(condition)                                                                          \
     do {                                                                                           \
         if(!(condition)) {                                                                         \
-            show_run();                                                                            \
+            show_run(&run);                                                                        \
             fail_msg("%s", #condition);                                                            \
         }                                                                                          \
     } while(0)
@@ -247,15 +227,16 @@ static void python_waits_for_a_late_listener(void **state)
                                 "s = socket.create_connection(('127.0.0.1', %d))\n"
                                 "print(s.recv(100).decode(), end='')\n",
                                 listener.port);
-    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script), ENV("TRYAGAIN_LOG=2", ), NULL,
-                0, false);
+    run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"), NULL, 0, false);
     EXPECT(run.exit_status != 0); /* without the library: refused at once */
     EXPECT(strstr(run.err, "ConnectionRefusedError"));
     run_result_free(&run);
 
     listener_start(LATE_MS, REPLY_HELLO);
     run_program(&run, ARGV("/usr/bin/env", "python3", "-c", script),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "hello\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -271,7 +252,8 @@ static void wget_waits_for_a_late_http_server(void **state)
     const char *url = format(0, "http://127.0.0.1:%d/", listener.port);
     /* --tries=1: wget's own retries are off, and it never retries a refused connection anyway */
     run_program(&run, ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", url),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "hello\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -285,7 +267,8 @@ static void c_client_waits_for_a_late_listener(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("result=0"));
     EXPECT(output_contains("read=hello\n"));
@@ -300,13 +283,14 @@ static void a_listener_that_never_comes_exhausts_exactly_the_attempts(void **sta
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ), NULL, 0, false);
+    run_program(&run, ARGV(client(), "127.0.0.1", port), ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"),
+                NULL, 0, false);
     char without[256];
     copy_result_line(without, sizeof(without));
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=4", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=4"), NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(result_line_is(without)); /* the same failure as without the library */
@@ -321,7 +305,8 @@ static void the_deadline_stops_retries_early(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", "TRYAGAIN_DEADLINE_MS=200", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40",
+                    "TRYAGAIN_DEADLINE_MS=200"),
                 NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("errno=111 ECONNREFUSED"));
@@ -335,8 +320,8 @@ static void a_signal_during_the_wait_ends_the_retries(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--alarm", "150", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=5", "TRYAGAIN_BASE_DELAY_MS=2000",
-                    "TRYAGAIN_MAX_DELAY_MS=2000", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=5",
+                    "TRYAGAIN_BASE_DELAY_MS=2000", "TRYAGAIN_MAX_DELAY_MS=2000"),
                 NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n")); /* the last failure, not EINTR */
@@ -351,7 +336,8 @@ static void a_longjmp_out_of_connect_leaves_the_library_working(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "--jump", "120", "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("jumped=1\n"));
     EXPECT(output_contains("result=0"));
@@ -364,14 +350,15 @@ static void nonblocking_connect_is_untouched_and_immediate(void **state)
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port), ENV("TRYAGAIN_LOG=2", ),
-                NULL, 0, false);
+    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2"), NULL, 0, false);
     char without[256];
     copy_result_line(without, sizeof(without));
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 1);
     EXPECT(result_line_is(without));
     EXPECT(output_contains("nonblock=1"));
@@ -386,8 +373,9 @@ static void nonblocking_unix_connect_is_untouched(void **state)
     (void)state;
     const char *path = format(0, "%s/missing.sock", temp_dir);
     run_program(&run, ARGV(client(), "--nonblock", "--unix", path),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=unix",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=2 ENOENT\n"));
     EXPECT(output_contains("nonblock=1"));
@@ -401,8 +389,9 @@ static void connect_off_passes_straight_through(void **state)
     listener_start(LATE_MS, REPLY_HELLO);
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_CONNECT=off",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -415,7 +404,7 @@ static void one_attempt_passes_straight_through(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=1", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=1"), NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -427,8 +416,9 @@ static void a_unix_socket_that_appears_late_is_waited_for(void **state)
     snprintf(listener.unix_path, sizeof(listener.unix_path), "%s/app.sock", temp_dir);
     listener_start(LATE_MS, REPLY_HELLO);
     run_program(&run, ARGV(client(), "--read", "--unix", listener.unix_path),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL,
-                0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_CONNECT=unix",
+                    "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(output_contains("result=0"));
     EXPECT(output_contains("read=hello\n"));
@@ -443,7 +433,8 @@ static void unix_sockets_are_left_alone_by_default(void **state)
     (void)state;
     const char *path = format(0, "%s/missing.sock", temp_dir);
     run_program(&run, ARGV(client(), "--unix", path),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=2 ENOENT\n"));
     EXPECT(run.err_len == 0);
@@ -457,7 +448,8 @@ static void socket_options_flags_and_binding_are_kept(void **state)
     run_program(&run,
                 ARGV(client(), "--keepalive", "--nodelay", "--cloexec", "--bind", "--read",
                      "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(strstr(run.err, "retrying in")); /* it really was retried */
     EXPECT(output_contains("state keepalive=1 nodelay=1 cloexec=1 nonblock=0 bound_port="));
@@ -476,7 +468,8 @@ static void a_destination_outside_the_filter_fails_at_once(void **state)
     const char *other = format(1, "TRYAGAIN_CONNECT_TO=127.0.0.1:%d,/run/x.sock",
                                listener.port == 65535 ? 1 : listener.port + 1);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", other, ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=2", "TRYAGAIN_MAX_ATTEMPTS=40", other), NULL,
+                0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(output_contains("result=-1 errno=111 ECONNREFUSED\n"));
     EXPECT(run.err_len == 0);
@@ -485,7 +478,8 @@ static void a_destination_outside_the_filter_fails_at_once(void **state)
 
     const char *same = format(1, "TRYAGAIN_CONNECT_TO=:%d", listener.port);
     run_program(&run, ARGV(client(), "--read", "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", same, ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=40", same), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(listener_stop() == 1);
 }
@@ -494,9 +488,10 @@ static void a_bad_filter_is_warned_about(void **state)
 {
     (void)state;
     const char *port = format(0, "%d", listener.port);
-    run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_CONNECT_TO=127.0.0.1:99999", ), NULL, 0,
-                true);
+    run_program(
+        &run, ARGV(client(), "127.0.0.1", port),
+        ENV(SHORT_FIXED_WAITS, "TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_CONNECT_TO=127.0.0.1:99999"),
+        NULL, 0, true);
     EXPECT(run.exit_status == 1);
     EXPECT(strstr(run.err, "TRYAGAIN_CONNECT_TO"));
 }
@@ -506,7 +501,7 @@ static void log_lines_name_the_address_the_error_and_the_wait(void **state)
     (void)state;
     const char *port = format(0, "%d", listener.port);
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2", ), NULL, 0, true);
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2"), NULL, 0, true);
     long pid = 0;
     EXPECT(sscanf(run.err, "tryagain[%ld]: ", &pid) == 1);
     char expected[512];
@@ -520,7 +515,8 @@ static void log_lines_name_the_address_the_error_and_the_wait(void **state)
     run_result_free(&run);
 
     run_program(&run, ARGV(client(), "127.0.0.1", port),
-                ENV("TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2", "TRYAGAIN_LOG_FORMAT=json", ),
+                ENV(SHORT_FIXED_WAITS, "TRYAGAIN_LOG=1", "TRYAGAIN_MAX_ATTEMPTS=2",
+                    "TRYAGAIN_LOG_FORMAT=json"),
                 NULL, 0, true);
     EXPECT(count_occurrences(run.err, run.err_len, "\"call\":\"connect\"") == 2);
     EXPECT(strstr(run.err, format(1, "\"address\":\"127.0.0.1:%d\"", listener.port)));

@@ -7,10 +7,6 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
-
 static struct server server;
 static struct run_result run;
 static char upload_path[64];
@@ -58,7 +54,7 @@ static void test_openssl_flavour_retries(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), url("/a")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("ok");
     assert_int_equal(server_requests(&server, "/a"), 2);
@@ -68,8 +64,8 @@ static void test_gnutls_flavour_retries(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 503 | 200 body=ok\n");
-    run_program(&run, ARGV(build_path("tests/programs/fetch-gnutls", 1), url("/a")), ENV(), NULL, 0,
-                true);
+    run_program(&run, ARGV(build_path("tests/programs/fetch-gnutls", 1), url("/a")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("ok");
     assert_int_equal(server_requests(&server, "/a"), 3);
@@ -79,8 +75,8 @@ static void test_read_callback_upload_rewound_through_seek_callback(void **state
 {
     (void)state;
     server_start(&server, "/put: 500 | 503 | 200 body=stored\n");
-    run_program(&run, ARGV(fetch(), "--upload", make_upload_file(100000), url("/put")), ENV(), NULL,
-                0, true);
+    run_program(&run, ARGV(fetch(), "--upload", make_upload_file(100000), url("/put")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("stored");
     assert_same_body_every_attempt(&server, "/put", 3, 100000);
 }
@@ -89,8 +85,8 @@ static void test_upload_without_seek_callback_is_not_retried(void **state)
 {
     (void)state;
     server_start(&server, "/put: 500 body=failed | 200 body=stored\n");
-    run_program(&run, ARGV(fetch(), "--upload-noseek", make_upload_file(1000), url("/put")), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--upload-noseek", make_upload_file(1000), url("/put")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("failed");
     assert_int_equal(server_requests(&server, "/put"), 1);
     assert_non_null(strstr(run.err, "cannot be rewound"));
@@ -101,7 +97,7 @@ static void test_default_file_reader_upload_rewound(void **state)
     (void)state;
     server_start(&server, "/put: 503 | 200 body=stored\n");
     run_program(&run, ARGV(fetch(), "--upload-default", make_upload_file(70000), url("/put")),
-                ENV(), NULL, 0, true);
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("stored");
     assert_same_body_every_attempt(&server, "/put", 2, 70000);
 }
@@ -110,8 +106,8 @@ static void test_copied_post_fields_resent(void **state)
 {
     (void)state;
     server_start(&server, "/post: 503 | 429 ra=0 | 201 body=made\n");
-    run_program(&run, ARGV(fetch(), "--copy-post", "{\"prompt\":\"hello\"}", url("/post")), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--copy-post", "{\"prompt\":\"hello\"}", url("/post")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("made");
     assert_same_body_every_attempt(&server, "/post", 3, 18);
 }
@@ -120,8 +116,8 @@ static void test_curlopt_header_shows_one_response(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=down | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")), ENV(), NULL, 0,
-                true);
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 "), 1);
     assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 200"), 1);
     assert_int_equal(count_occurrences(run.out, run.out_len, "down"), 0);
@@ -141,7 +137,8 @@ static void test_sixteen_threads_at_once(void **state)
         strcat(script, line);
     }
     server_start(&server, script);
-    run_program(&run, ARGV(fetch(), "--threads", "16", url("/thread{i}")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--threads", "16", url("/thread{i}")), ENV(QUICK_RETRIES), NULL,
+                0, true);
     assert_int_equal(run.exit_status, 0);
     for(int i = 0; i < 16; i++) {
         char expected[64], path[32];
@@ -156,7 +153,7 @@ static void test_duplicated_handle_retries_on_its_own(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--dup", url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--dup", url("/a")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("ok");
     assert_int_equal(server_requests(&server, "/a"), 2);
 }
@@ -165,7 +162,7 @@ static void test_reset_handle_forgets_earlier_options(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--reset", url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--reset", url("/a")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("ok");
     char method[16];
     assert_true(server_request(&server, "/a", 2, method, NULL, NULL));
@@ -177,7 +174,7 @@ static void test_short_write_still_aborts(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--short-write", url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--short-write", url("/a")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 23); /* CURLE_WRITE_ERROR, as without the library */
     assert_int_equal(server_requests(&server, "/a"), 2);
 }
@@ -186,7 +183,8 @@ static void test_curlopt_private_stays_the_programs(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--check-private", url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--check-private", url("/a")), ENV(QUICK_RETRIES), NULL, 0,
+                true);
     assert_non_null(strstr(run.err, "CURLOPT_PRIVATE kept"));
 }
 
@@ -194,7 +192,7 @@ static void test_signal_during_wait_ends_retries(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=5 body=busy | 200 body=ok\n");
-    run_program(&run, ARGV(fetch(), "--alarm", "1", url("/a")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--alarm", "1", url("/a")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("busy");
     assert_non_null(strstr(run.err, "status=429"));
@@ -209,7 +207,7 @@ static void test_pycurl_loading_libcurl_late(void **state)
     server_start(&server, "/a: 429 ra=0 | 503 | 200 body=from-pycurl\n");
     run_program(
         &run, ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1), url("/a")),
-        ENV(), NULL, 0, true);
+        ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_output("200 from-pycurl");
     assert_int_equal(server_requests(&server, "/a"), 3);
@@ -219,7 +217,7 @@ static void test_form_post_is_resent(void **state)
 {
     (void)state;
     server_start(&server, "/form: 503 | 200 body=thanks\n");
-    run_program(&run, ARGV(fetch(), "--form", url("/form")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--form", url("/form")), ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("thanks");
     assert_int_equal(server_requests(&server, "/form"), 2);
 }
@@ -230,7 +228,8 @@ static void test_form_post_with_a_streamed_part_is_not_resent(void **state)
 {
     (void)state;
     server_start(&server, "/form: 503 body=down | 200 body=thanks\n");
-    run_program(&run, ARGV(fetch(), "--form-stream", url("/form")), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--form-stream", url("/form")), ENV(QUICK_RETRIES), NULL, 0,
+                true);
     assert_int_equal(run.term_signal, 0);
     assert_output("down");
     assert_int_equal(server_requests(&server, "/form"), 1);
@@ -244,8 +243,8 @@ static void test_trailers_never_enter_the_body_under_curlopt_header(void **state
 {
     (void)state;
     server_start(&server, "/a: 503 | 200 body=hello chunked trailer=X-Sum:abc\n");
-    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")), ENV(), NULL, 0,
-                true);
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", url("/a")),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(server_requests(&server, "/a"), 2);
     assert_int_equal(count_occurrences(run.out, run.out_len, "X-Sum"), 0);
     assert_true(run.out_len >= 5 && !memcmp(run.out + run.out_len - 5, "hello", 5));

@@ -14,11 +14,8 @@
 
 #include "harness.h"
 
-#define FLAGS(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 /* A backoff that is exact and long enough to measure. */
-#define ENV_BACKOFF_100MS ENV("TRYAGAIN_BASE_DELAY_MS=100", "TRYAGAIN_JITTER=none", )
+#define ENV_BACKOFF_100MS ENV(QUICK_RETRIES, "TRYAGAIN_BASE_DELAY_MS=100", "TRYAGAIN_JITTER=none")
 #define CURL "/usr/bin/curl"
 /* The final response of every retried case, and the path that serves only it. */
 #define CLEAN_STEP "200 body=ok"
@@ -75,7 +72,7 @@ static const char *indexed(const char *path, int index, int slot)
     return paths[slot % 4];
 }
 
-/* Runs curl FLAGS... URL(path), under the library or not. */
+/* Runs curl with flags (an ARGV list) and URL(path) last, under the library or not. */
 static void curl_run(struct run_result *result, const char *const *flags, const char *path,
                      const char *const *env, bool preload)
 {
@@ -181,13 +178,13 @@ static void check_retry_after_ignored(const char *const *values, size_t count)
     }
     start(script.text);
     for(size_t i = 0; i < count; i++) {
-        under_library(FLAGS("-si"), indexed("/ra", (int)i, 1), ENV_BACKOFF_100MS);
+        under_library(ARGV("-si"), indexed("/ra", (int)i, 1), ENV_BACKOFF_100MS);
         assert_attempts(indexed("/ra", (int)i, 1), 3);
         assert_log_says("HTTP 503, attempt 1/5; retrying in 0.100 s (backoff)");
         assert_log_says("HTTP 429, attempt 2/5; retrying in 0.200 s (backoff)");
         assert_true(run.elapsed_ms >= 300);
         assert_finished_within(3000);
-        assert_clean(FLAGS("-si"), values[i]);
+        assert_clean(ARGV("-si"), values[i]);
     }
 }
 
@@ -249,8 +246,8 @@ static void test_huge_retry_after_gives_the_response_at_once_without_retry(void 
     }
     start(script.text);
     for(size_t i = 0; i < count; i++) {
-        under_library(FLAGS("-si"), indexed("/huge", (int)i, 1), ENV());
-        plain(FLAGS("-si"), indexed("/plain", (int)i, 1));
+        under_library(ARGV("-si"), indexed("/huge", (int)i, 1), ENV(QUICK_RETRIES));
+        plain(ARGV("-si"), indexed("/plain", (int)i, 1));
         assert_same_as_plain(values[i]);
         assert_int_equal(run.exit_status, 0);
         assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 429"), 1);
@@ -281,13 +278,13 @@ static void test_retry_after_in_the_past_means_no_wait(void **state)
     }
     start(script.text);
     for(size_t i = 0; i < count; i++) {
-        under_library(FLAGS("-si"), indexed("/past", (int)i, 1),
-                      ENV("TRYAGAIN_BASE_DELAY_MS=5000", "TRYAGAIN_JITTER=none", ));
+        under_library(ARGV("-si"), indexed("/past", (int)i, 1),
+                      ENV(QUICK_RETRIES, "TRYAGAIN_BASE_DELAY_MS=5000", "TRYAGAIN_JITTER=none"));
         assert_attempts(indexed("/past", (int)i, 1), 3);
         assert_int_equal(
             count_occurrences(run.err, run.err_len, "retrying in 0.000 s (Retry-After)"), 2);
         assert_finished_within(1500);
-        assert_clean(FLAGS("-si"), values[i]);
+        assert_clean(ARGV("-si"), values[i]);
     }
 }
 
@@ -310,8 +307,8 @@ static void test_retry_after_on_a_response_not_retried_changes_nothing(void **st
     for(size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
         char plain_path[64];
         snprintf(plain_path, sizeof(plain_path), "/plain-%s", paths[i] + 1);
-        under_library(FLAGS("-siL"), paths[i], ENV());
-        plain(FLAGS("-siL"), plain_path);
+        under_library(ARGV("-siL"), paths[i], ENV(QUICK_RETRIES));
+        plain(ARGV("-siL"), plain_path);
         assert_same_as_plain(paths[i]);
         assert_attempts(paths[i], 1);
         assert_int_equal(run.err_len, 0);
@@ -324,11 +321,11 @@ static void test_retry_after_on_a_500_is_ignored_and_backoff_applies(void **stat
 {
     (void)state;
     start("/a: 500 ra=30 body=first-attempt | " CLEAN_STEP "\n");
-    under_library(FLAGS("-si"), "/a", ENV_BACKOFF_100MS);
+    under_library(ARGV("-si"), "/a", ENV_BACKOFF_100MS);
     assert_attempts("/a", 2);
     assert_log_says("HTTP 500, attempt 1/5; retrying in 0.100 s (backoff)");
     assert_finished_within(2000);
-    assert_clean(FLAGS("-si"), "500 with Retry-After");
+    assert_clean(ARGV("-si"), "500 with Retry-After");
 }
 
 /* ---- Header blocks ---- */
@@ -338,10 +335,10 @@ static void test_thousands_of_headers_on_a_retried_response_never_reach_the_prog
     (void)state;
     start("/a: 503 fill=5000 hdr=X-Attempt:first body=first-attempt | 429 ra=0 fill=3000 "
           "| " CLEAN_STEP "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 3);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "thousands of headers, retried");
+    assert_clean(ARGV("-si"), "thousands of headers, retried");
     assert_int_equal(count_occurrences(run.out, run.out_len, "X-Filler"), 0);
 }
 
@@ -349,8 +346,8 @@ static void test_thousands_of_headers_on_a_200_arrive_intact(void **state)
 {
     (void)state;
     start("/a: 200 fill=5000 body=many | 500\n/plain: 200 fill=5000 body=many\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("thousands of headers on a 200");
     assert_int_equal(count_occurrences(run.out, run.out_len, "X-Filler-"), 5000);
     assert_attempts("/a", 1);
@@ -363,18 +360,18 @@ static void test_header_block_over_curls_limit_on_a_503_is_retried_by_its_status
 {
     (void)state;
     start("/a: 503 fill=20000 body=first-attempt | " CLEAN_STEP "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 2);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "header block over curl's limit on a 503");
+    assert_clean(ARGV("-si"), "header block over curl's limit on a 503");
 }
 
 static void test_header_block_over_curls_limit_on_a_200_fails_as_without_the_library(void **state)
 {
     (void)state;
     start("/a: 200 fill=20000 body=x | 500\n/plain: 200 fill=20000 body=x\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("header block over curl's limit on a 200");
     assert_int_equal(run.exit_status, 56);
     assert_attempts("/a", 1);
@@ -406,8 +403,8 @@ static void test_status_line_that_is_not_http_fails_at_once_without_retry(void *
     }
     start(script.text);
     for(size_t i = 0; i < count; i++) {
-        under_library(FLAGS("-sSi"), indexed("/junk", (int)i, 1), ENV());
-        plain(FLAGS("-sSi"), indexed("/plain", (int)i, 1));
+        under_library(ARGV("-sSi"), indexed("/junk", (int)i, 1), ENV(QUICK_RETRIES));
+        plain(ARGV("-sSi"), indexed("/plain", (int)i, 1));
         assert_same_as_plain(steps[i]);
         assert_int_equal(run.exit_status, 1); /* CURLE_UNSUPPORTED_PROTOCOL */
         assert_int_equal(run.out_len, 0);
@@ -425,8 +422,8 @@ static void test_reply_without_status_line_passes_through_when_the_program_allow
 {
     (void)state;
     start("/a: garbage | " CLEAN_STEP "\n/plain: garbage\n");
-    under_library(FLAGS("-si", "--http0.9"), "/a", ENV());
-    plain(FLAGS("-si", "--http0.9"), "/plain");
+    under_library(ARGV("-si", "--http0.9"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si", "--http0.9"), "/plain");
     assert_same_as_plain("HTTP/0.9 reply");
     assert_int_equal(run.exit_status, 0);
     assert_true(run.out_len > 0);
@@ -439,10 +436,10 @@ static void test_status_line_without_reason_phrase_is_retried_by_its_status(void
     (void)state;
     start("/a: 503 rawstatus=HTTP/1.1%20503 body=first-attempt | 429 ra=0 "
           "rawstatus=HTTP/1.1%20429%20%20%20 | " CLEAN_STEP "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 3);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "status lines without reason phrase");
+    assert_clean(ARGV("-si"), "status lines without reason phrase");
 }
 
 /* Statuses curl accepts but no retry set holds: the program's, untouched. */
@@ -453,12 +450,12 @@ static void test_unknown_status_codes_are_not_retried(void **state)
           "/b: 999 rawstatus=HTTP/1.1%20999%20Odd body=odder | 500\n"
           "/plain-a: 599 rawstatus=HTTP/1.1%20599%20Odd body=odd\n"
           "/plain-b: 999 rawstatus=HTTP/1.1%20999%20Odd body=odder\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain-a");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain-a");
     assert_same_as_plain("599");
     assert_attempts("/a", 1);
-    under_library(FLAGS("-si"), "/b", ENV());
-    plain(FLAGS("-si"), "/plain-b");
+    under_library(ARGV("-si"), "/b", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain-b");
     assert_same_as_plain("999");
     assert_attempts("/b", 1);
     assert_finished_within(1000);
@@ -471,10 +468,10 @@ static void test_connection_closed_in_the_headers_of_a_503_is_retried(void **sta
     (void)state;
     start("/a: 503 cuthead fill=10 hdr=X-Attempt:first | 429 ra=0 cuthead fill=40 | " CLEAN_STEP
           "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 3);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "headers cut on a 503");
+    assert_clean(ARGV("-si"), "headers cut on a 503");
 }
 
 /* curl itself accepts a 200 whose headers were cut (exit 0): so does the program. */
@@ -482,8 +479,8 @@ static void test_connection_closed_in_the_headers_of_a_200_is_not_retried(void *
 {
     (void)state;
     start("/a: 200 cuthead fill=10 | " CLEAN_STEP "\n/plain: 200 cuthead fill=10\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("headers cut on a 200");
     assert_true(run.out_len > 0);
     assert_attempts("/a", 1);
@@ -495,8 +492,8 @@ static void test_connection_closed_in_the_body_of_a_200_is_not_retried(void **st
 {
     (void)state;
     start("/a: 200 cutbody size=100000 | " CLEAN_STEP "\n/plain: 200 cutbody size=100000\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("body cut on a 200");
     assert_int_equal(run.exit_status, 18); /* CURLE_PARTIAL_FILE */
     assert_attempts("/a", 1);
@@ -510,10 +507,10 @@ static void test_connection_closed_in_the_body_of_a_503_or_429_is_retried_by_its
     start(
         "/a: 503 cutbody size=100000 hdr=X-Attempt:first | 429 ra=0 cutbody size=5000 | " CLEAN_STEP
         "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 3);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "body cut on a 503 and a 429");
+    assert_clean(ARGV("-si"), "body cut on a 503 and a 429");
 }
 
 /* -o and -D files get nothing of a retried attempt either. */
@@ -536,9 +533,9 @@ static void test_cut_attempt_leaves_nothing_in_output_and_header_files(void **st
         snprintf(head_path[i], sizeof(head_path[i]), "%s/head%d", temp_dir, i);
     }
     start("/a: 503 cutbody size=100000 hdr=X-Attempt:first | " CLEAN_STEP "\n");
-    under_library(FLAGS("-s", "-o", body_path[0], "-D", head_path[0]), "/a", ENV());
+    under_library(ARGV("-s", "-o", body_path[0], "-D", head_path[0]), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 2);
-    plain(FLAGS("-s", "-o", body_path[1], "-D", head_path[1]), "/clean");
+    plain(ARGV("-s", "-o", body_path[1], "-D", head_path[1]), "/clean");
     assert_same_as_plain("-o and -D after a cut 503");
     static char files[4][4096];
     size_t lengths[4];
@@ -558,8 +555,8 @@ static void test_error_body_over_a_mebibyte_cut_midway_is_handed_over_not_retrie
 {
     (void)state;
     start("/a: 503 cutbody size=4000000 | " CLEAN_STEP "\n/plain: 503 cutbody size=4000000\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("4 MB 503 cut at 2 MB");
     assert_int_equal(run.exit_status, 18);
     assert_attempts("/a", 1);
@@ -574,15 +571,15 @@ static void test_broken_chunked_encoding_in_a_200_is_not_retried(void **state)
     (void)state;
     start("/a: 200 badchunk size=5000 | " CLEAN_STEP "\n/plain: 200 badchunk size=5000\n"
           "/b: 200 badchunk body= | " CLEAN_STEP "\n/plain-b: 200 badchunk body=\n");
-    under_library(FLAGS("-si"), "/a", ENV());
-    plain(FLAGS("-si"), "/plain");
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain");
     assert_same_as_plain("bad chunk after 2500 bytes of a 200");
     assert_int_equal(run.exit_status, 56); /* CURLE_RECV_ERROR */
     assert_attempts("/a", 1);
     assert_finished_within(1000);
     /* The very first chunk size is bad: only the headers, as without the library. */
-    under_library(FLAGS("-si"), "/b", ENV());
-    plain(FLAGS("-si"), "/plain-b");
+    under_library(ARGV("-si"), "/b", ENV(QUICK_RETRIES));
+    plain(ARGV("-si"), "/plain-b");
     assert_same_as_plain("bad first chunk of a 200");
     assert_int_equal(run.exit_status, 56);
     assert_attempts("/b", 1);
@@ -594,10 +591,10 @@ static void test_broken_chunked_encoding_in_a_503_is_retried_by_its_status(void 
     (void)state;
     start("/a: 503 badchunk size=5000 hdr=X-Attempt:first | 429 ra=0 badchunk body= | " CLEAN_STEP
           "\n");
-    under_library(FLAGS("-si"), "/a", ENV());
+    under_library(ARGV("-si"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 3);
     assert_finished_within(3000);
-    assert_clean(FLAGS("-si"), "bad chunks on a 503 and a 429");
+    assert_clean(ARGV("-si"), "bad chunks on a 503 and a 429");
 }
 
 static void test_broken_gzip_body_in_a_200_is_not_retried(void **state)
@@ -605,8 +602,8 @@ static void test_broken_gzip_body_in_a_200_is_not_retried(void **state)
     (void)state;
     start("/a: 200 hdr=Content-Encoding:gzip body=not-gzip-at-all | " CLEAN_STEP "\n"
           "/plain: 200 hdr=Content-Encoding:gzip body=not-gzip-at-all\n");
-    under_library(FLAGS("-si", "--compressed"), "/a", ENV());
-    plain(FLAGS("-si", "--compressed"), "/plain");
+    under_library(ARGV("-si", "--compressed"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si", "--compressed"), "/plain");
     assert_same_as_plain("broken gzip on a 200");
     assert_int_equal(run.exit_status, 61); /* CURLE_BAD_CONTENT_ENCODING */
     assert_attempts("/a", 1);
@@ -618,8 +615,8 @@ static void test_broken_gzip_body_in_a_503_is_retried_by_its_status(void **state
     (void)state;
     start("/a: 503 hdr=Content-Encoding:gzip body=not-gzip-at-all | 200 gzip body=ok\n"
           "/plain: 200 gzip body=ok\n");
-    under_library(FLAGS("-si", "--compressed"), "/a", ENV());
-    plain(FLAGS("-si", "--compressed"), "/plain");
+    under_library(ARGV("-si", "--compressed"), "/a", ENV(QUICK_RETRIES));
+    plain(ARGV("-si", "--compressed"), "/plain");
     assert_same_as_plain("broken gzip on a 503, then gzip");
     assert_int_equal(run.exit_status, 0);
     assert_true(run.out_len >= 2 && !memcmp(run.out + run.out_len - 2, "ok", 2));
@@ -634,11 +631,11 @@ static void test_server_that_never_answers_is_retried_after_the_timeout(void **s
 {
     (void)state;
     start("/a: 200 delay=10000 body=too-late | " CLEAN_STEP "\n");
-    under_library(FLAGS("-si", "--max-time", "1"), "/a", ENV());
+    under_library(ARGV("-si", "--max-time", "1"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 2);
     assert_true(run.elapsed_ms >= 1000);
     assert_finished_within(4000);
-    assert_clean(FLAGS("-si", "--max-time", "1"), "timeout before any byte");
+    assert_clean(ARGV("-si", "--max-time", "1"), "timeout before any byte");
 }
 
 /* Part of a 200's body arrived, then nothing: the timeout is the program's, and what it got
@@ -647,7 +644,7 @@ static void test_body_that_stalls_after_part_arrived_is_not_retried(void **state
 {
     (void)state;
     start("/a: 200 stallbody size=100000 | " CLEAN_STEP "\n");
-    under_library(FLAGS("-s", "--max-time", "1"), "/a", ENV());
+    under_library(ARGV("-s", "--max-time", "1"), "/a", ENV(QUICK_RETRIES));
     assert_int_equal(run.exit_status, 28); /* CURLE_OPERATION_TIMEDOUT */
     assert_int_equal(run.out_len, 50000);
     for(size_t i = 0; i < run.out_len; i++) {
@@ -662,10 +659,10 @@ static void test_503_that_stalls_in_its_body_is_retried_by_its_status(void **sta
 {
     (void)state;
     start("/a: 503 stallbody size=100000 hdr=X-Attempt:first | " CLEAN_STEP "\n");
-    under_library(FLAGS("-si", "--max-time", "1"), "/a", ENV());
+    under_library(ARGV("-si", "--max-time", "1"), "/a", ENV(QUICK_RETRIES));
     assert_attempts("/a", 2);
     assert_finished_within(4000);
-    assert_clean(FLAGS("-si", "--max-time", "1"), "503 stalled in its body");
+    assert_clean(ARGV("-si", "--max-time", "1"), "503 stalled in its body");
 }
 
 int main(void)

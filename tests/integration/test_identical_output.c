@@ -6,7 +6,12 @@
    closed with nothing received) are compared with retries off only.
 
    The scripted server sends no Date header, so two runs of one script give identical
-   responses; every path here has one step, repeated. */
+   responses; every path here has one step, repeated.
+
+   Identical output alone would also be what a library that never ran gives (a hook missing
+   from the exports, a preload that failed), so the run with retries on also logs
+   (TRYAGAIN_LOG=2, TRYAGAIN_STATS=1) to a file of its own, leaving stderr to curl: it must
+   hold one line per transfer, naming its URL, and the exit summary counting them. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +20,6 @@
 
 #include "harness.h"
 
-#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define CURL "/usr/bin/curl"
 
 /* Arguments that stand for something only known at run time. */
@@ -23,7 +27,7 @@
 #define HEADER_FILE "@HDR" /* a fresh -D file per run */
 #define UPLOAD_FILE "@UPLOAD" /* 2 MB of pattern bytes */
 #define FORM_FILE "@FORM" /* -F file=@(a small file) */
-#define REFUSED_URL "@REFUSED" /* a port nothing listens on */
+#define REFUSED_URL "@REFUSED" /* a port that refuses connections (refusing_port) */
 /* "@/path" is the server's URL for /path. */
 
 static const char script[] = "/text: 200 body=hello%20world\n"
@@ -57,6 +61,7 @@ static char work_dir[64];
 static char upload_path[PATH_MAX];
 static char form_argument[PATH_MAX + 16];
 static char refused_url[64];
+static int refusing_fd = -1; /* holds the refused URL's port for the whole suite */
 
 enum mode { PLAIN, RETRIES_OFF, RETRIES_ON, MODES };
 static const char *const mode_names[MODES] = {"without the library", "with retries off",
@@ -74,6 +79,8 @@ struct observed {
     char *header_file;
     size_t header_file_len;
     int requests; /* requests the server got during the run */
+    char *log; /* TRYAGAIN_LOG_FILE of the run with retries on; NULL when not written */
+    size_t log_len;
 };
 
 static struct observed observed[MODES];
@@ -98,10 +105,7 @@ static int start_everything(void **state)
     snprintf(form_path, sizeof(form_path), "%s/form.txt", work_dir);
     write_upload_file(form_path, 3000);
     snprintf(form_argument, sizeof(form_argument), "file=@%s", form_path);
-    struct server gone;
-    server_start(&gone, "");
-    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", gone.port);
-    server_stop(&gone);
+    snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/", refusing_port(&refusing_fd));
     server_start(&server, script);
     return 0;
 }
@@ -111,6 +115,7 @@ static void forget_mode(int mode)
     run_result_free(&observed[mode].run);
     free(observed[mode].out_file);
     free(observed[mode].header_file);
+    free(observed[mode].log);
     memset(&observed[mode], 0, sizeof(observed[mode]));
 }
 
@@ -125,6 +130,9 @@ static int stop_everything(void **state)
     (void)state;
     forget_observed();
     server_stop(&server);
+    if(refusing_fd >= 0)
+        close(refusing_fd);
+    refusing_fd = -1;
     char command[128];
     snprintf(command, sizeof(command), "rm -rf '%s'", work_dir);
     if(system(command) != 0)
@@ -181,9 +189,10 @@ static void run_path(char *buffer, size_t size, const char *name, enum mode mode
 
 static void run_mode(enum mode mode, const char *const *args, const char *stdin_data)
 {
-    char out_path[PATH_MAX], header_path[PATH_MAX];
+    char out_path[PATH_MAX], header_path[PATH_MAX], log_path[PATH_MAX];
     run_path(out_path, sizeof(out_path), "out", mode);
     run_path(header_path, sizeof(header_path), "headers", mode);
+    run_path(log_path, sizeof(log_path), "tryagain-log", mode);
     const char *argv[32];
     size_t count = 0;
     int url_slot = 0;
@@ -206,15 +215,76 @@ static void run_mode(enum mode mode, const char *const *args, const char *stdin_
         argv[count++] = value;
     }
     argv[count] = NULL;
-    static const char *const retries_off[] = {"TRYAGAIN_MAX_ATTEMPTS=1", NULL};
+    char log_file[PATH_MAX + 32];
+    snprintf(log_file, sizeof(log_file), "TRYAGAIN_LOG_FILE=%s", log_path);
+    const char *const *retries_off = ENV("TRYAGAIN_MAX_ATTEMPTS=1");
+    const char *const *retries_on = ENV("TRYAGAIN_LOG=2", "TRYAGAIN_STATS=1", log_file);
+    const char *const *env = mode == RETRIES_OFF  ? retries_off
+                             : mode == RETRIES_ON ? retries_on
+                                                  : NULL;
     forget_mode(mode); /* a test may compare several invocations in turn */
     struct observed *seen = &observed[mode];
     int before = requests_so_far();
-    run_program(&seen->run, argv, mode == RETRIES_OFF ? retries_off : NULL, stdin_data,
-                stdin_data ? strlen(stdin_data) : 0, mode != PLAIN);
+    run_program(&seen->run, argv, env, stdin_data, stdin_data ? strlen(stdin_data) : 0,
+                mode != PLAIN);
     seen->requests = requests_so_far() - before;
     seen->out_file = slurp(out_path, &seen->out_file_len);
     seen->header_file = slurp(header_path, &seen->header_file_len);
+    seen->log = slurp(log_path, &seen->log_len);
+}
+
+/* The URLs of an invocation, in the order curl transfers them: one transfer each (curl follows
+   redirects inside one curl_easy_perform). */
+static int transfer_urls(const char *const *args, const char *urls[], int room)
+{
+    int count = 0;
+    int url_slot = 0;
+    for(const char *const *arg = args; *arg; arg++) {
+        if((*arg)[0] != '@' || (*arg)[1] != '/')
+            continue;
+        assert_true(count < room);
+        urls[count++] = server_url(&server, *arg + 1, url_slot++);
+    }
+    return count;
+}
+
+/* The library saw every transfer of the run with retries on, and retried none: its log has
+   exactly one line per transfer (the level-2 line of a transfer done at its first attempt, or
+   the line of one given up at once), each URL named, and the exit summary counts them. */
+static bool library_saw_each_transfer(const char *const *args)
+{
+    const struct observed *on = &observed[RETRIES_ON];
+    const char *urls[8];
+    int transfers = transfer_urls(args, urls, 8);
+    if(!on->log) {
+        fprintf(stderr, "with retries on: no TRYAGAIN_LOG_FILE written: the library did not run\n");
+        return false;
+    }
+    bool saw = true;
+    int lines = count_occurrences(on->log, on->log_len, ", attempt ");
+    if(lines != transfers) {
+        fprintf(stderr, "with retries on: %d log lines of transfers, expected %d\n", lines,
+                transfers);
+        saw = false;
+    }
+    for(int i = 0; i < transfers; i++) {
+        char named[600];
+        snprintf(named, sizeof(named), " %s: ", urls[i]);
+        if(!strstr(on->log, named)) {
+            fprintf(stderr, "with retries on: no log line names %s\n", urls[i]);
+            saw = false;
+        }
+    }
+    char summary[128];
+    snprintf(summary, sizeof(summary),
+             ": stats: %d transfers, 0 connects, %d attempts, 0 retries, ", transfers, transfers);
+    if(count_occurrences(on->log, on->log_len, summary) != 1) {
+        fprintf(stderr, "with retries on: the exit summary is not one line [%s...]\n", summary + 2);
+        saw = false;
+    }
+    if(!saw)
+        fprintf(stderr, "the log with retries on:\n%.*s\n", (int)on->log_len, on->log);
+    return saw;
 }
 
 static bool same_bytes(const char *what, enum mode mode, const char *mine, size_t mine_len,
@@ -267,19 +337,23 @@ static bool same_as_plain(enum mode mode)
     return same;
 }
 
-/* Runs curl ARGS... in every mode the scope allows and compares each with the plain run. */
+/* Runs curl with args (an ARGV list) in every mode the scope allows and compares each with the plain run. */
 static void check_identical(enum scope scope, const char *const *args, const char *stdin_data)
 {
     run_mode(PLAIN, args, stdin_data);
     bool same = true;
     run_mode(RETRIES_OFF, args, stdin_data);
     same &= same_as_plain(RETRIES_OFF);
+    bool saw = true;
     if(scope == NEEDS_NO_RETRY) {
         run_mode(RETRIES_ON, args, stdin_data);
         same &= same_as_plain(RETRIES_ON);
+        saw = library_saw_each_transfer(args);
     }
     if(!same)
         fail_msg("output differs from curl's own");
+    if(!saw)
+        fail_msg("the library did not see each transfer with retries on");
 }
 
 /* Checks that the case really exercises something: the plain run's exit status and how much
@@ -295,44 +369,44 @@ static void assert_plain_run(int exit_status, size_t min_out)
 static void test_get_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "@/text"), NULL);
     assert_plain_run(0, 11);
 }
 
 static void test_include_headers_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_include_headers_of_404_and_418_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/missing"), NULL);
     assert_plain_run(0, 40);
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-w", "%{http_code}", "@/teapot"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-w", "%{http_code}", "@/teapot"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_204_without_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/empty"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/empty"), NULL);
     assert_plain_run(0, 20);
 }
 
 static void test_redirect_not_followed_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/redirect"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_followed_redirect_chain_with_include_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-siL", "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-siL", "@/redirect"), NULL);
     assert_plain_run(0, 100);
     assert_int_equal(observed[PLAIN].requests, 3);
 }
@@ -341,7 +415,7 @@ static void test_redirect_to_404_write_out_is_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-sL", "-w",
+                    ARGV("-sL", "-w",
                          "|%{http_code} %{num_redirects} %{url_effective} %{redirect_url}\n",
                          "@/redirect-missing"),
                     NULL);
@@ -351,21 +425,21 @@ static void test_redirect_to_404_write_out_is_identical(void **state)
 static void test_large_download_to_output_file_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-o", OUT_FILE, "@/big"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-o", OUT_FILE, "@/big"), NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 3000000);
 }
 
 static void test_large_download_to_stdout_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "@/big"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "@/big"), NULL);
     assert_plain_run(0, 3000000);
 }
 
 static void test_dump_header_and_output_file_of_chunked_response_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/chunked"),
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/chunked"),
                     NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 100000);
     assert_true(observed[PLAIN].header_file_len > 40);
@@ -374,14 +448,14 @@ static void test_dump_header_and_output_file_of_chunked_response_are_identical(v
 static void test_chunked_response_with_include_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/chunked"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/chunked"), NULL);
     assert_plain_run(0, 100000);
 }
 
 static void test_dump_header_to_stdout_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "-D", "-", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "-D", "-", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
@@ -390,7 +464,7 @@ static void test_dump_header_of_redirect_chain_is_identical(void **state)
     (void)state;
     check_identical(
         NEEDS_NO_RETRY,
-        ARGS("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}", "@/redirect"),
+        ARGV("-sL", "-D", HEADER_FILE, "-o", OUT_FILE, "-w", "%{num_redirects}", "@/redirect"),
         NULL);
     assert_plain_run(0, 1);
 }
@@ -399,7 +473,7 @@ static void test_write_out_variables_are_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-s", "-o", "/dev/null", "-w",
+                    ARGV("-s", "-o", "/dev/null", "-w",
                          "%{http_code} %{response_code} %{size_download} %{size_header} "
                          "%{size_request} %{size_upload} %{num_headers} %{content_type} "
                          "%{exitcode} %{num_connects} %{num_redirects} %{method} "
@@ -414,7 +488,7 @@ static void test_form_upload_is_identical(void **state)
     (void)state;
     check_identical(
         NEEDS_NO_RETRY,
-        ARGS("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}", "@/upload"),
+        ARGV("-si", "-F", "field=value", "-F", FORM_FILE, "-w", "|%{size_upload}", "@/upload"),
         NULL);
     assert_plain_run(0, 40);
 }
@@ -423,7 +497,7 @@ static void test_put_upload_of_a_file_with_100_continue_is_identical(void **stat
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-si", "-T", UPLOAD_FILE, "-w", "|%{size_upload}", "@/upload"), NULL);
+                    ARGV("-si", "-T", UPLOAD_FILE, "-w", "|%{size_upload}", "@/upload"), NULL);
     assert_plain_run(0, 40);
     assert_non_null(strstr(observed[PLAIN].run.out, "HTTP/1.1 100 Continue"));
 }
@@ -431,61 +505,61 @@ static void test_put_upload_of_a_file_with_100_continue_is_identical(void **stat
 static void test_put_upload_from_stdin_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-T", "-", "@/upload"), "from a pipe\n");
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-T", "-", "@/upload"), "from a pipe\n");
     assert_plain_run(0, 40);
 }
 
 static void test_post_data_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-d", "a=1&b=2", "@/upload"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-d", "a=1&b=2", "@/upload"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_custom_method_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "-X", "DELETE", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "-X", "DELETE", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_head_request_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sI", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sI", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_compressed_gzip_response_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "--compressed", "@/gz"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "--compressed", "@/gz"), NULL);
     assert_plain_run(0, 200000);
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-s", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "@/gz"), NULL);
+                    ARGV("-s", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "@/gz"), NULL);
     assert_int_equal(observed[PLAIN].out_file_len, 200000);
 }
 
 static void test_compressed_with_identity_response_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "--compressed", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "--compressed", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_fail_on_404_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSf", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSf", "@/missing"), NULL);
     assert_plain_run(22, 0);
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSfi", "-w", "%{http_code}", "@/missing"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSfi", "-w", "%{http_code}", "@/missing"), NULL);
     assert_plain_run(22, 3);
 }
 
 static void test_fail_on_200_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSfi", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSfi", "@/text"), NULL);
     assert_plain_run(0, 40);
 }
 
@@ -493,7 +567,7 @@ static void test_every_option_together_is_identical(void **state)
 {
     (void)state;
     check_identical(NEEDS_NO_RETRY,
-                    ARGS("-sSfL", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "-w",
+                    ARGV("-sSfL", "--compressed", "-D", HEADER_FILE, "-o", OUT_FILE, "-w",
                          "%{http_code} %{num_redirects} %{size_download}", "@/redirect-gz"),
                     NULL);
     assert_plain_run(0, 5);
@@ -503,21 +577,21 @@ static void test_every_option_together_is_identical(void **state)
 static void test_thousands_of_headers_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/many-headers"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/many-headers"), NULL);
     assert_plain_run(0, 3000 * 30);
 }
 
 static void test_retry_after_on_a_200_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/retry-after-200"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/retry-after-200"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_several_urls_in_one_invocation_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-si", "@/text", "@/missing", "@/redirect", "@/chunked"),
+    check_identical(NEEDS_NO_RETRY, ARGV("-si", "@/text", "@/missing", "@/redirect", "@/chunked"),
                     NULL);
     assert_plain_run(0, 100000);
 }
@@ -526,9 +600,9 @@ static void test_several_urls_in_one_invocation_are_identical(void **state)
 static void test_verbose_and_trace_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sv", "@/text"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sv", "@/text"), NULL);
     assert_true(observed[PLAIN].run.err_len > 100);
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "--trace-ascii", HEADER_FILE, "@/redirect"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "--trace-ascii", HEADER_FILE, "@/redirect"), NULL);
     assert_true(observed[PLAIN].header_file_len > 100);
 }
 
@@ -536,7 +610,7 @@ static void test_verbose_and_trace_are_identical(void **state)
 static void test_etag_save_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-s", "--etag-save", OUT_FILE, "@/etag"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-s", "--etag-save", OUT_FILE, "@/etag"), NULL);
     assert_true(observed[PLAIN].out_file_len >= 5);
 }
 
@@ -544,21 +618,21 @@ static void test_etag_save_is_identical(void **state)
 static void test_body_cut_short_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/cut"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/cut"), NULL);
     assert_plain_run(18, 50000);
 }
 
 static void test_headers_cut_short_are_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/cut-headers"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/cut-headers"), NULL);
     assert_plain_run(0, 20);
 }
 
 static void test_broken_chunked_encoding_is_identical(void **state)
 {
     (void)state;
-    check_identical(NEEDS_NO_RETRY, ARGS("-sSi", "@/bad-chunk"), NULL);
+    check_identical(NEEDS_NO_RETRY, ARGV("-sSi", "@/bad-chunk"), NULL);
     assert_plain_run(56, 2500);
 }
 
@@ -567,58 +641,58 @@ static void test_broken_chunked_encoding_is_identical(void **state)
 static void test_retries_off_503_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "@/unavailable"), NULL);
     assert_plain_run(0, 40);
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSf", "-w", "%{http_code}", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSf", "-w", "%{http_code}", "@/unavailable"), NULL);
     assert_plain_run(22, 3);
     check_identical(RETRIES_OFF_ONLY,
-                    ARGS("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/unavailable"), NULL);
+                    ARGV("-s", "-D", HEADER_FILE, "-o", OUT_FILE, "@/unavailable"), NULL);
     assert_plain_run(0, 0);
 }
 
 static void test_retries_off_429_with_retry_after_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "@/limited"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "@/limited"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_retries_off_500_with_fail_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSf", "-w", "%{http_code}", "@/error-500"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSf", "-w", "%{http_code}", "@/error-500"), NULL);
     assert_plain_run(22, 3);
 }
 
 static void test_retries_off_redirect_to_503_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-siL", "@/redirect-unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-siL", "@/redirect-unavailable"), NULL);
     assert_plain_run(0, 80);
 }
 
 static void test_retries_off_uploads_to_503_are_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "-T", UPLOAD_FILE, "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "-T", UPLOAD_FILE, "@/unavailable"), NULL);
     assert_plain_run(0, 40);
-    check_identical(RETRIES_OFF_ONLY, ARGS("-si", "-F", "field=value", "@/unavailable"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-si", "-F", "field=value", "@/unavailable"), NULL);
     assert_plain_run(0, 40);
 }
 
 static void test_retries_off_503_cut_in_its_body_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sSi", "@/cut-503"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sSi", "@/cut-503"), NULL);
     assert_plain_run(18, 50000);
 }
 
 static void test_retries_off_connection_closed_or_reset_is_identical(void **state)
 {
     (void)state;
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sS", "@/close"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sS", "@/close"), NULL);
     assert_plain_run(52, 0); /* CURLE_GOT_NOTHING */
-    check_identical(RETRIES_OFF_ONLY, ARGS("-sS", "@/reset"), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-sS", "@/reset"), NULL);
     assert_plain_run(56, 0); /* CURLE_RECV_ERROR */
 }
 
@@ -626,7 +700,7 @@ static void test_retries_off_refused_connection_is_identical(void **state)
 {
     (void)state;
     /* -S would print curl's "after N ms", which varies from run to run. */
-    check_identical(RETRIES_OFF_ONLY, ARGS("-s", "-w", "%{exitcode}", REFUSED_URL), NULL);
+    check_identical(RETRIES_OFF_ONLY, ARGV("-s", "-w", "%{exitcode}", REFUSED_URL), NULL);
     assert_plain_run(7, 1);
 }
 

