@@ -12,8 +12,6 @@
 
 #include "harness.h"
 
-#define GIT_ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
 static char dir[256];
 static pid_t server_pid;
 static int port;
@@ -25,7 +23,7 @@ static void shell(const char *command)
     char script[4096];
     snprintf(script, sizeof(script), "set -e; cd '%s'; %s", dir, command);
     struct run_result setup;
-    run_program(&setup, GIT_ARGV("/bin/sh", "-c", script), NULL, NULL, 0, false);
+    run_program(&setup, ARGV("/bin/sh", "-c", script), NULL, NULL, 0, false);
     if(setup.exit_status != 0)
         fprintf(stderr, "command failed: %s\n%s%s", command, setup.out, setup.err);
     assert_int_equal(setup.exit_status, 0);
@@ -100,7 +98,7 @@ static void git(const char *args, const char *const *env)
 {
     char script[2048];
     snprintf(script, sizeof(script), "cd '%s' && exec git %s", dir, args);
-    run_program(&run, GIT_ARGV("/bin/sh", "-c", script), env, NULL, 0, true);
+    run_program(&run, ARGV("/bin/sh", "-c", script), env, NULL, 0, true);
     if(run.exit_status != 0)
         fprintf(stderr, "git %s failed:\n%s", args, run.err);
 }
@@ -113,8 +111,9 @@ static int requests_with_status(const char *method, const char *path, int status
     if(!log)
         return 0;
     char pattern[256];
-    snprintf(pattern, sizeof(pattern), "{\"method\": \"%s\", \"path\": \"/repo.git%s\", \"status\": %d}",
-             method, path, status);
+    snprintf(pattern, sizeof(pattern),
+             "{\"method\": \"%s\", \"path\": \"/repo.git%s\", \"status\": %d}", method, path,
+             status);
     char line[512];
     int count = 0;
     while(fgets(line, sizeof(line), log)) {
@@ -131,7 +130,8 @@ static void assert_clone_intact(const char *clone)
 {
     char command[512];
     snprintf(command, sizeof(command),
-             "git -C %s fsck --strict --no-progress && for i in 1 2 3; do cmp work/f$i.txt %s/f$i.txt; done && "
+             "git -C %s fsck --strict --no-progress && for i in 1 2 3; do cmp work/f$i.txt "
+             "%s/f$i.txt; done && "
              "test \"$(git -C %s rev-parse HEAD)\" = \"$(git -C work rev-parse HEAD)\"",
              clone, clone, clone);
     shell(command);
@@ -209,7 +209,7 @@ static void test_without_the_library_the_clone_fails(void **state)
     start_server("429");
     char script[1024];
     snprintf(script, sizeof(script), "cd '%s' && exec git clone -q %s copy", dir, repo_url());
-    run_program(&run, GIT_ARGV("/bin/sh", "-c", script), NULL, NULL, 0, false);
+    run_program(&run, ARGV("/bin/sh", "-c", script), NULL, NULL, 0, false);
     assert_int_not_equal(run.exit_status, 0);
     assert_non_null(strstr(run.err, "429"));
 }

@@ -10,9 +10,6 @@
 
 #include "harness.h"
 
-#define MULTI_ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define MULTI_ENV(...)                                                                             \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=50", "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
 #define CURL "/usr/bin/curl"
 
 static struct server server;
@@ -60,12 +57,11 @@ static long loops_reported(void)
 static void run_loop(const char *mode)
 {
     server_start(&server, four_ways);
-    run_program(
-        &run,
-        MULTI_ARGV(multi_loop(), mode, url("/a", 0), url("/b", 1), url("/c", 2), url("/d", 3)),
-        MULTI_ENV(), NULL, 0, true);
+    run_program(&run,
+                ARGV(multi_loop(), mode, url("/a", 0), url("/b", 1), url("/c", 2), url("/d", 3)),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     if(run.exit_status != 0)
-        fprintf(stderr, "multi_loop %s: signal %d, stderr:\n%s\n", mode, run.term_signal, run.err);
+        show_run(&run);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, "final-afinal-bfinal-cmissing-d");
     assert_four_ways_attempts();
@@ -111,8 +107,7 @@ static void test_without_the_library_the_loop_sees_the_failures(void **state)
 {
     (void)state;
     server_start(&server, four_ways);
-    run_program(&run, MULTI_ARGV(multi_loop(), "wait", url("/a", 0), url("/b", 1)), NULL, NULL, 0,
-                false);
+    run_program(&run, ARGV(multi_loop(), "wait", url("/a", 0), url("/b", 1)), NULL, NULL, 0, false);
     assert_run_output(&run, "busy-abusy-b");
     assert_int_equal(server_requests(&server, "/a"), 1);
 }
@@ -151,9 +146,9 @@ static void run_curl_parallel(const char *parallel_max)
     const char *c = file_in_server_dir("c.out", 2);
     const char *d = file_in_server_dir("d.out", 3);
     run_program(&run,
-                MULTI_ARGV(CURL, "-sS", "-Z", "--parallel-max", parallel_max, "-o", a, url("/a", 0),
-                           "-o", b, url("/b", 1), "-o", c, url("/c", 2), "-o", d, url("/d", 3)),
-                MULTI_ENV("TRYAGAIN_STATS=1", ), NULL, 0, true);
+                ARGV(CURL, "-sS", "-Z", "--parallel-max", parallel_max, "-o", a, url("/a", 0), "-o",
+                     b, url("/b", 1), "-o", c, url("/c", 2), "-o", d, url("/d", 3)),
+                ENV(QUICK_RETRIES, "TRYAGAIN_STATS=1"), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_file(a, "final-a");
     assert_file(b, "final-b");
@@ -180,7 +175,7 @@ static void test_curl_parallel_stdout_has_no_error_body(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=busy | 200 body=one\n/b: 200 body=two\n");
-    run_program(&run, MULTI_ARGV(CURL, "-s", "-Z", url("/a", 0), url("/b", 1)), MULTI_ENV(), NULL,
+    run_program(&run, ARGV(CURL, "-s", "-Z", url("/a", 0), url("/b", 1)), ENV(QUICK_RETRIES), NULL,
                 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_int_equal(count_occurrences(run.out, run.out_len, "busy"), 0);
@@ -195,7 +190,7 @@ static void test_an_easy_transfer_is_not_retried_twice(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=busy\n");
-    run_program(&run, MULTI_ARGV(CURL, "-s", url("/a", 0)), MULTI_ENV("TRYAGAIN_MAX_ATTEMPTS=2", ),
+    run_program(&run, ARGV(CURL, "-s", url("/a", 0)), ENV(QUICK_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=2"),
                 NULL, 0, true);
     assert_int_equal(server_requests(&server, "/a"), 2);
     assert_run_output(&run, "busy");
@@ -205,7 +200,7 @@ static void test_failonerror_429_is_retried(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=0 | 200 body=fine\n");
-    run_program(&run, MULTI_ARGV(multi_loop(), "wait", "--fail", url("/a", 0)), MULTI_ENV(), NULL,
+    run_program(&run, ARGV(multi_loop(), "wait", "--fail", url("/a", 0)), ENV(QUICK_RETRIES), NULL,
                 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, "fine");
@@ -217,8 +212,8 @@ static void test_a_post_is_re_sent_whole(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 | 503 | 200 body=stored\n");
-    run_program(&run, MULTI_ARGV(multi_loop(), "poll", "--post", "name=value&more=1", url("/a", 0)),
-                MULTI_ENV(), NULL, 0, true);
+    run_program(&run, ARGV(multi_loop(), "poll", "--post", "name=value&more=1", url("/a", 0)),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, "stored");
     assert_same_body_every_attempt(&server, "/a", 3, (long)strlen("name=value&more=1"));
@@ -228,8 +223,8 @@ static void test_the_last_attempt_is_final_when_attempts_run_out(void **state)
 {
     (void)state;
     server_start(&server, "/a: 503 body=busy\n/b: 200 body=ok\n");
-    run_program(&run, MULTI_ARGV(multi_loop(), "socket", url("/a", 0), url("/b", 1)),
-                MULTI_ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), NULL, 0, true);
+    run_program(&run, ARGV(multi_loop(), "socket", url("/a", 0), url("/b", 1)),
+                ENV(QUICK_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=3"), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, "busyok");
     assert_int_equal(server_requests(&server, "/a"), 3);
@@ -242,9 +237,9 @@ static void test_remove_during_a_wait_cancels_the_retry(void **state)
 {
     (void)state;
     server_start(&server, "/a: 429 ra=2 | 200 body=late\n/c: 200 body=other\n");
-    run_program(
-        &run, MULTI_ARGV(multi_loop(), "wait", "--remove-after", "300", url("/a", 0), url("/c", 1)),
-        MULTI_ENV(), NULL, 0, true);
+    run_program(&run,
+                ARGV(multi_loop(), "wait", "--remove-after", "300", url("/a", 0), url("/c", 1)),
+                ENV(QUICK_RETRIES), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_non_null(strstr(run.err, "removed 0"));
     assert_run_output(&run, "other");
@@ -278,7 +273,7 @@ static void test_a_hundred_transfers_in_one_multi(void **state)
         strcat(expected, part);
     }
     argv[argc] = NULL;
-    run_program(&run, argv, MULTI_ENV("TRYAGAIN_LOG=0", ), NULL, 0, true);
+    run_program(&run, argv, ENV(QUICK_RETRIES, "TRYAGAIN_LOG=0"), NULL, 0, true);
     assert_int_equal(run.exit_status, 0);
     assert_run_output(&run, expected);
     for(int i = 0; i < 100; i += 33) {
