@@ -26,8 +26,16 @@ export TRYAGAIN_BUILD="$build"
 # start-up cost, which makes the timed connect() tests miss their window.
 export PATH="/usr/bin:/bin:$PATH"
 
+# Only the binaries: each one has a dependency file (test_x.d) beside it.
+suites=0
 for test in "$build"/tests/unit/test_* "$build"/tests/integration/test_*; do
+    [ -f "$test" ] && [ -x "$test" ] || continue
     sanitizer_run_suite "$test"
+    suites=$((suites + 1))
 done
+if [ "$suites" -eq 0 ]; then
+    echo "sanitize: no test binary in $build/tests (make sanitize builds them)"
+    status=1
+fi
 sanitizer_collect_reports 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "sanitizer report"
 sanitizer_finish "sanitize: FAILED" "sanitize: every test passed, no sanitizer report"
