@@ -178,7 +178,9 @@ FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_FILES)
 
+# With no file to check, clang-format would read stdin: outside a git checkout there is nothing.
 format-check:
 	@command -v clang-format >/dev/null || \
 	    { echo "make format-check: clang-format is not installed (apt-get install clang-format)"; exit 1; }
+	@test -n "$(FORMAT_FILES)" || { echo "make format-check: no file found (git ls-files)"; exit 1; }
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: every file matches .clang-format"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Every test, from a fresh clone: install what is missing, build, then
+#   make format-check  every C file matches .clang-format (first: it takes a second)
 #   make check         unit tests, and real programs under LD_PRELOAD against local servers
 #   make sanitize      the same with AddressSanitizer and UndefinedBehaviorSanitizer
 #   make stress        threads, fork, late dlopen, constructors, another preload; ThreadSanitizer
@@ -10,15 +11,15 @@
 # Every target runs even when an earlier one failed. The closing line, "N passed, M failed",
 # counts cmocka tests and fuzz targets; a test binary that failed without a failed test of its
 # own (a crash, a sanitizer's exit code) counts as one failure, and so does a target that failed
-# without any of these (a sanitizer report, a build error). A target with nothing
-# to count counts as one. The lines before it name what failed; the exit status is 1 when
-# anything did.
+# without any of these (format-check, a sanitizer report, a build error). A target with
+# nothing to count counts as one. The lines before it name what failed; the exit status is 1
+# when anything did.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 make -j"$(nproc)" all
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(check sanitize stress valgrind fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(format-check check sanitize stress valgrind fuzz)
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
