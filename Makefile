@@ -109,9 +109,16 @@ $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< -lcurl -lpthread
 
+# $(call run_suite,BINARY[,ENV]) runs one test binary in a recipe that keeps its verdict in the
+# shell variable status. It prints "== BINARY" first and, on a non-zero exit,
+# "== BINARY: FAILED (exit status N)", which scripts/check.sh counts: a binary that dies before
+# cmocka's summary (a crash, a sanitizer's exit code) is a failure too. The sanitizer scripts
+# print the same two lines (scripts/lib/sanitizer_reports.sh).
+run_suite = echo "== $(1)"; $(2) $(1) || { echo "== $(1): FAILED (exit status $$?)"; status=1; }
+
 # Every suite runs even when an earlier one fails; the target fails if any did.
 unit: $(UNIT_BINS)
-	@status=0; for t in $(UNIT_BINS); do echo "== $$t"; $$t || status=1; done; exit $$status
+	@status=0; for t in $(UNIT_BINS); do $(call run_suite,$$t); done; exit $$status
 
 $(BUILD)/tests/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
@@ -124,8 +131,8 @@ $(BUILD)/tests/tools/static_%: tests/tools/static_%.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(DEPFLAGS) -static -o $@ $<
 
 integration: all $(ITEST_BINS) $(PROGRAMS) $(TOOLS)
-	@status=0; for t in $(ITEST_BINS); do echo "== $$t"; \
-	    TRYAGAIN_BUILD=$(abspath $(BUILD)) $$t || status=1; done; exit $$status
+	@status=0; for t in $(ITEST_BINS); do \
+	    $(call run_suite,$$t,TRYAGAIN_BUILD=$(abspath $(BUILD))); done; exit $$status
 
 # make check runs both halves even when the first fails.
 check:
@@ -171,7 +178,9 @@ FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
 	clang-format -i $(FORMAT_FILES)
 
+# With no file to check, clang-format would read stdin: outside a git checkout there is nothing.
 format-check:
 	@command -v clang-format >/dev/null || \
 	    { echo "make format-check: clang-format is not installed (apt-get install clang-format)"; exit 1; }
+	@test -n "$(FORMAT_FILES)" || { echo "make format-check: no file found (git ls-files)"; exit 1; }
 	@clang-format --dry-run --Werror $(FORMAT_FILES) && echo "format-check: every file matches .clang-format"

@@ -10,9 +10,10 @@ STRESS_HELPERS := $(STRESS_DIR)/ctor_transfer.so $(STRESS_DIR)/interposer.so $(S
 
 
 .PHONY: stress stress-threads-tsan tsan-build
+# The ThreadSanitizer half runs even when the first one failed; the target fails if either did.
 stress: all $(PROGRAMS) $(TOOLS) $(STRESS_TEST) $(STRESS_HELPERS)
-	TRYAGAIN_BUILD=$(abspath $(BUILD)) $(STRESS_TEST)
-	$(MAKE) --no-print-directory stress-threads-tsan
+	@status=0; $(call run_suite,$(STRESS_TEST),TRYAGAIN_BUILD=$(abspath $(BUILD))); \
+	    $(MAKE) --no-print-directory stress-threads-tsan || status=1; exit $$status
 
 # The harness finds the sources at $(TSAN_BUILD)/.., so the build sits beside build/.
 stress-threads-tsan: $(STRESS_TEST)

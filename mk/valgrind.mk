@@ -8,7 +8,7 @@ VALGRIND_TEST := $(BUILD)/tests/stress/test_valgrind
 valgrind: all $(PROGRAMS) $(TOOLS) $(VALGRIND_TEST)
 	@command -v valgrind >/dev/null || \
 	    { echo "make valgrind: valgrind is not installed (apt-get install valgrind)"; exit 1; }
-	TRYAGAIN_BUILD=$(abspath $(BUILD)) $(VALGRIND_TEST)
+	@status=0; $(call run_suite,$(VALGRIND_TEST),TRYAGAIN_BUILD=$(abspath $(BUILD))); exit $$status
 
 $(VALGRIND_TEST): tests/stress/test_valgrind.c $(HARNESS)
 	@mkdir -p $(@D)

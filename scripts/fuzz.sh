@@ -37,13 +37,15 @@ install_toolchain() {
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     echo "fuzz: installing clang and libFuzzer's runtime" >&2
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq --no-install-recommends clang >/dev/null
+    # Waits for another apt-get on the machine, as scripts/setup.sh does.
+    local apt=(apt-get -o DPkg::Lock::Timeout=300)
+    $sudo "${apt[@]}" update -qq
+    $sudo "${apt[@]}" install -y -qq --no-install-recommends clang >/dev/null
     local version runtime
     version=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n1)
     for runtime in "libclang-rt-$version-dev" "libclang-common-$version-dev"; do
         if apt-cache show "$runtime" >/dev/null 2>&1; then
-            $sudo apt-get install -y -qq --no-install-recommends "$runtime" >/dev/null
+            $sudo "${apt[@]}" install -y -qq --no-install-recommends "$runtime" >/dev/null
             break
         fi
     done

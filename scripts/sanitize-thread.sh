@@ -8,14 +8,9 @@ set -eu
 
 build=$(cd "${1:?usage: sanitize-thread.sh TSAN_BUILD STRESS_TEST}" && pwd)
 stress_test=${2:?usage: sanitize-thread.sh TSAN_BUILD STRESS_TEST}
-report_dir=$(mktemp -d /tmp/tryagain-tsan-XXXXXX)
-trap 'rm -rf "$report_dir"' EXIT
-
-tsan=$(readlink -f "$(${CC:-cc} -print-file-name=libtsan.so)")
-if [ ! -e "$tsan" ]; then
-    echo "sanitize-thread: libtsan.so not found (install gcc's sanitizer runtimes)" >&2
-    exit 1
-fi
+. "$(dirname "$0")/lib/sanitizer_reports.sh"
+sanitizer_reports_init tsan
+tsan=$(sanitizer_runtime libtsan.so)
 
 # The runtime first, as TSan wants; libcurl itself is not instrumented, so only races that
 # involve the library's own code (or the program's) are reported.
@@ -24,21 +19,6 @@ export TSAN_OPTIONS="halt_on_error=1:exitcode=66:log_path=$report_dir/tsan"
 export TRYAGAIN_BUILD="$build"
 export TRYAGAIN_STRESS_GROUP=threads
 
-status=0
-echo "== $stress_test (ThreadSanitizer build in $build)"
-"$stress_test" || status=1
-
-reports=$(grep -l -E 'WARNING: ThreadSanitizer|ERROR: ThreadSanitizer' "$report_dir"/* \
-    2>/dev/null || true)
-if [ -n "$reports" ]; then
-    for report in $reports; do
-        echo "== ThreadSanitizer report $report"
-        cat "$report"
-    done
-    status=1
-fi
-if [ "$status" -ne 0 ]; then
-    echo "stress under ThreadSanitizer: FAILED"
-    exit 1
-fi
-echo "stress under ThreadSanitizer: passed, no report"
+sanitizer_run_suite "$stress_test" "(ThreadSanitizer build in $build)"
+sanitizer_collect_reports 'WARNING: ThreadSanitizer|ERROR: ThreadSanitizer' "ThreadSanitizer report"
+sanitizer_finish "stress under ThreadSanitizer: FAILED" "stress under ThreadSanitizer: passed, no report"

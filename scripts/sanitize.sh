@@ -8,19 +8,10 @@ set -eu
 
 build=$(cd "${1:-build-sanitize}" && pwd)
 source_dir=$(cd "$(dirname "$0")/.." && pwd)
-report_dir=$(mktemp -d /tmp/tryagain-sanitize-XXXXXX)
-trap 'rm -rf "$report_dir"' EXIT
-
-runtime_path() {
-    path=$(${CC:-cc} -print-file-name="$1")
-    if [ ! -e "$path" ] || [ "$path" = "$1" ]; then
-        echo "sanitize: $1 not found (install gcc's sanitizer runtimes)" >&2
-        exit 1
-    fi
-    readlink -f "$path"
-}
-asan=$(runtime_path libasan.so)
-ubsan=$(runtime_path libubsan.so)
+. "$source_dir/scripts/lib/sanitizer_reports.sh"
+sanitizer_reports_init sanitize
+asan=$(sanitizer_runtime libasan.so)
+ubsan=$(sanitizer_runtime libubsan.so)
 
 # verify_asan_link_order=0: the library is preloaded into instrumented test programs too, and
 # ASan would refuse to start when anything but itself comes first.
@@ -37,26 +28,17 @@ export PATH="/usr/bin:/bin:$PATH"
 
 # The suites the sources name, not whatever the build folder holds (the .d files next to each
 # binary, a binary left by a test since renamed).
-status=0
+suites=0
 for suite in unit integration; do
     for source in "$source_dir"/tests/$suite/test_*.c; do
         test="$build/tests/$suite/$(basename "$source" .c)"
-        echo "== $test"
-        "$test" || status=1
+        sanitizer_run_suite "$test"
+        suites=$((suites + 1))
     done
 done
-
-reports=$(grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
-    "$report_dir"/* 2>/dev/null || true)
-if [ -n "$reports" ]; then
-    for report in $reports; do
-        echo "== sanitizer report $report"
-        cat "$report"
-    done
+if [ "$suites" -eq 0 ]; then
+    echo "sanitize: no test source found under $source_dir/tests"
     status=1
 fi
-if [ "$status" -ne 0 ]; then
-    echo "sanitize: FAILED"
-    exit 1
-fi
-echo "sanitize: every test passed, no sanitizer report"
+sanitizer_collect_reports 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "sanitizer report"
+sanitizer_finish "sanitize: FAILED" "sanitize: every test passed, no sanitizer report"

@@ -2,8 +2,13 @@
 # Installs what building and testing tryagain needs, when it is missing (Debian/Ubuntu).
 set -euo pipefail
 
+# Build: make, gcc (its sanitizer runtimes come with it), libc6-dev (also libc.a for the static
+# tool), libcurl4-openssl-dev, libcmocka-dev. Programs the tests run: curl, wget, python3,
+# python3-pycurl and libcurl3-gnutls (the GnuTLS flavour the test programs are also built
+# against), valgrind. clang-format: make format-check. clang for make fuzz: scripts/fuzz.sh.
+# pkg-config, groff-base and man-db (man tryagain) no test needs.
 packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3
-          python3-pycurl libcurl3-gnutls groff-base man-db valgrind)
+          python3-pycurl libcurl3-gnutls groff-base man-db valgrind clang-format)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -17,5 +22,7 @@ echo "setup: installing ${missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt-get on the machine (a second checkout running this) holds dpkg's lock: wait for it.
+apt=(apt-get -o DPkg::Lock::Timeout=300)
+$sudo "${apt[@]}" update -qq
+$sudo "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
