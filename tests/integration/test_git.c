@@ -98,6 +98,7 @@ static void git(const char *args, const char *const *env)
 {
     char script[2048];
     snprintf(script, sizeof(script), "cd '%s' && exec git %s", dir, args);
+    run_result_free(&run);
     run_program(&run, ARGV("/bin/sh", "-c", script), env, NULL, 0, true);
     if(run.exit_status != 0)
         fprintf(stderr, "git %s failed:\n%s", args, run.err);
