@@ -100,6 +100,18 @@ static void test_messages_read_only_after_the_loop(void **state)
 {
     (void)state;
     run_loop("late");
+    /* All four wait in the queue, first in first out, and msgs_in_queue counts down; the
+       transfer told to wait a second ends last. */
+    const char *at = run.err;
+    static const char *const in_order[] = {"left=3", "left=2", "left=1",
+                                           "done 0 rc=0 status=200 left=0"};
+    for(int i = 0; i < 4; i++) {
+        const char *found = strstr(at, in_order[i]);
+        if(!found)
+            show_run(&run);
+        assert_non_null(found);
+        at = found;
+    }
 }
 
 /* Without the library the same loop sees the first answers: the test can tell the two apart. */

@@ -7,11 +7,15 @@
    only after the loop ends).
    Options: --post DATA (every transfer POSTs DATA), --fail (CURLOPT_FAILONERROR),
    --remove-after MS (remove the first transfer from the multi MS ms after the start and
-   clean its handle up), --stop-at-zero (end the loop as soon as running reaches 0).
+   clean its handle up), --threads N (N threads, each running every URL on a multi of its own;
+   wait and poll modes), --fork-at MS (fork MS ms after the start; the child makes one easy
+   transfer of the last URL and exits with its CURLcode).
    Prints each transfer's body on stdout in URL order, then on stderr one line per completion
-   ("done I rc=N status=N") and "loops=N" (calls of perform or socket_action). Exits 0 when
-   every remaining transfer completed with CURLE_OK. */
+   ("done I rc=N status=N left=N") and "loops=N" (calls of perform or socket_action). Exits 0
+   when every remaining transfer completed with CURLE_OK (and the child, if any, too). */
 #include <curl/curl.h>
+#include <pthread.h>
+#include <sys/wait.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +83,8 @@ static void read_messages(CURLM *multi)
         int i = index_of(message->easy_handle);
         long status = 0;
         curl_easy_getinfo(message->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-        fprintf(stderr, "done %d rc=%d status=%ld\n", i, (int)message->data.result, status);
+        fprintf(stderr, "done %d rc=%d status=%ld left=%d\n", i, (int)message->data.result, status,
+                left);
         if(message->data.result != CURLE_OK)
             failures++;
         if(i >= 0)

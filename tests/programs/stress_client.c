@@ -17,6 +17,11 @@
        threads go on logging. Prints, after the transfers, "log file replaced R times, held by
        D descriptors" (D > 1: the file was opened anew at least once).
 
+   stress_client multi THREADS COUNT BASE_URL FORKS
+       THREADS threads, each with a multi handle of its own that runs its COUNT transfers of
+       BASE_URL/m/T/J at once (curl_multi_poll), while the main thread forks FORKS times, as
+       in fork mode (children get BASE_URL/c/K).
+
    Prints "T J rc status body" per transfer, in order, and "child K exit N" per child. Exits 0
    when every thread and child finished; the test judges the results. */
 #include <arpa/inet.h>
@@ -66,7 +71,7 @@ struct worker {
     int index;
     int count;
     const char *base_url;
-    const char *prefix; /* "s", "f" or "l" */
+    const char *prefix; /* "s", "f", "l" or "m" */
     atomic_int *running; /* counted down when the worker is done, if set */
     struct text report;
 };
@@ -112,6 +117,66 @@ static void *run_worker(void *arg)
     return NULL;
 }
 
+struct multi_transfer {
+    CURL *handle;
+    struct text body;
+    CURLcode code;
+    bool done;
+};
+
+/* Every transfer of the worker at once, on a multi of its own; the report in transfer order. */
+static void *run_multi_worker(void *arg)
+{
+    struct worker *w = arg;
+    CURLM *multi = curl_multi_init();
+    struct multi_transfer *transfers = calloc((size_t)w->count, sizeof(*transfers));
+    if(!multi || !transfers)
+        return NULL;
+    for(int number = 0; number < w->count; number++) {
+        char url[512];
+        snprintf(url, sizeof(url), "%s/%s/%d/%d", w->base_url, w->prefix, w->index, number);
+        struct multi_transfer *t = &transfers[number];
+        t->handle = curl_easy_init();
+        curl_easy_setopt(t->handle, CURLOPT_URL, url);
+        curl_easy_setopt(t->handle, CURLOPT_WRITEFUNCTION, collect);
+        curl_easy_setopt(t->handle, CURLOPT_WRITEDATA, &t->body);
+        curl_easy_setopt(t->handle, CURLOPT_PRIVATE, (void *)t);
+        curl_multi_add_handle(multi, t->handle);
+    }
+    int running = 1;
+    while(running) {
+        curl_multi_perform(multi, &running);
+        int left;
+        CURLMsg *message;
+        while((message = curl_multi_info_read(multi, &left))) {
+            struct multi_transfer *t = NULL;
+            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+            t->code = message->data.result;
+            t->done = true;
+            curl_multi_remove_handle(multi, message->easy_handle);
+        }
+        if(running)
+            curl_multi_poll(multi, NULL, 0, 1000, NULL);
+    }
+    for(int number = 0; number < w->count; number++) {
+        struct multi_transfer *t = &transfers[number];
+        long status = 0;
+        curl_easy_getinfo(t->handle, CURLINFO_RESPONSE_CODE, &status);
+        char line[700];
+        int length =
+            snprintf(line, sizeof(line), "%d %d rc=%d status=%ld body=%s\n", w->index, number,
+                     t->done ? (int)t->code : -1, status, t->body.data ? t->body.data : "");
+        if(length > 0)
+            text_append(&w->report, line,
+                        (size_t)length < sizeof(line) ? (size_t)length : sizeof(line) - 1);
+        curl_easy_cleanup(t->handle);
+        free(t->body.data);
+    }
+    free(transfers);
+    curl_multi_cleanup(multi);
+    return NULL;
+}
+
 static struct worker *start_workers(int threads, int count, const char *base_url,
                                     const char *prefix, atomic_int *running)
 {
@@ -121,7 +186,8 @@ static struct worker *start_workers(int threads, int count, const char *base_url
     for(int i = 0; i < threads; i++) {
         workers[i] = (struct worker){
             .index = i, .count = count, .base_url = base_url, .prefix = prefix, .running = running};
-        if(pthread_create(&workers[i].thread, NULL, run_worker, &workers[i])) {
+        void *(*body)(void *) = !strcmp(prefix, "m") ? run_multi_worker : run_worker;
+        if(pthread_create(&workers[i].thread, NULL, body, &workers[i])) {
             fprintf(stderr, "pthread_create failed\n");
             exit(3);
         }
@@ -224,9 +290,10 @@ static int port_of(const char *base_url)
     return colon ? atoi(colon + 1) : 0;
 }
 
-static int run_forks(int threads, int count, const char *base_url, int closed_port, int forks)
+static int run_forks(int threads, int count, const char *base_url, int closed_port, int forks,
+                     const char *prefix)
 {
-    struct worker *workers = start_workers(threads, count, base_url, "f", NULL);
+    struct worker *workers = start_workers(threads, count, base_url, prefix, NULL);
     if(!workers)
         return 3;
     pid_t *children = calloc((size_t)forks, sizeof(*children));
@@ -335,13 +402,18 @@ int main(int argc, char **argv)
     if(argc == 5 && !strcmp(argv[1], "threads"))
         status = run_threads(atoi(argv[2]), atoi(argv[3]), argv[4]);
     else if(argc == 7 && !strcmp(argv[1], "fork"))
-        status = run_forks(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]));
+        status =
+            run_forks(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]), "f");
+    else if(argc == 7 && !strcmp(argv[1], "multi"))
+        status =
+            run_forks(atoi(argv[2]), atoi(argv[3]), argv[4], atoi(argv[5]), atoi(argv[6]), "m");
     else if(argc == 6 && !strcmp(argv[1], "logfd"))
         status = run_log_replacing(atoi(argv[2]), atoi(argv[3]), argv[4], argv[5]);
     else
         fprintf(stderr, "usage: stress_client threads THREADS COUNT BASE_URL\n"
                         "       stress_client fork THREADS COUNT BASE_URL CLOSED_PORT FORKS\n"
-                        "       stress_client logfd THREADS COUNT BASE_URL LOG_FILE\n");
+                        "       stress_client logfd THREADS COUNT BASE_URL LOG_FILE\n"
+                        "       stress_client multi THREADS COUNT BASE_URL CLOSED_PORT FORKS\n");
     curl_global_cleanup();
     return status;
 }

@@ -242,6 +242,40 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     free(expected.data);
 }
 
+/* Threads each drive a multi handle of their own, every transfer at once, while the main thread
+   forks: a fork may come while transfers wait for their retry outside libcurl's multi. */
+static void threads_each_with_their_own_multi_and_forks(void **state)
+{
+    (void)state;
+    struct text script = {0}, expected = {0};
+    for(int k = 0; k < FORKS; k++) {
+        text_add(&script, "/c/%d: 429 ra=0 | 200 body=child%d\n", k, k);
+        text_add(&expected, "child %d exit 0\n", k);
+    }
+    for(int t = 0; t < FORK_THREADS; t++) {
+        for(int j = 0; j < FORK_TRANSFERS; j++) {
+            /* Long enough that every fork (40 ms apart) finds the threads still busy. */
+            text_add(&script, "/m/%d/%d: 503 delay=150 | 429 ra=0 | 200 delay=250 body=ok%d.%d\n",
+                     t, j, t, j);
+            text_add(&expected, "%d %d rc=0 status=200 body=ok%d.%d\n", t, j, t, j);
+        }
+    }
+    server_start(&server, script.data);
+    char port[16], threads[16], transfers[16], forks[16];
+    snprintf(port, sizeof(port), "%d", refusing_port(&closed_port_fd));
+    snprintf(threads, sizeof(threads), "%d", FORK_THREADS);
+    snprintf(transfers, sizeof(transfers), "%d", FORK_TRANSFERS);
+    snprintf(forks, sizeof(forks), "%d", FORKS);
+    run_program(&run, ARGV(stress_client(), "multi", threads, transfers, base_url(), port, forks),
+                ENV("TRYAGAIN_BASE_DELAY_MS=60", "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_LOG=1"), NULL,
+                0, true);
+    assert_finished(0);
+    assert_run_output(&run, expected.data);
+    assert_counts('m', FORK_THREADS, FORK_TRANSFERS, 3);
+    free(script.data);
+    free(expected.data);
+}
+
 /* Many threads log (TRYAGAIN_LOG=2, to TRYAGAIN_LOG_FILE) while the program keeps putting
    /dev/null in place of the log file's descriptor, so that one thread after another finds it
    no longer the file's and opens the file anew (log_destination in src/runtime/runtime.c)
@@ -450,6 +484,7 @@ int main(void)
     const struct CMUnitTest thread_tests[] = {
         T(threads_each_get_their_own_final_answer),
         T(fork_among_busy_threads_gives_a_working_child),
+        T(threads_each_with_their_own_multi_and_forks),
         T(log_file_reopened_while_threads_log),
     };
     const struct CMUnitTest loading_tests[] = {
