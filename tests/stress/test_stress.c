@@ -200,20 +200,23 @@ static void threads_each_get_their_own_final_answer(void **state)
     free(expected.data);
 }
 
-static void fork_among_busy_threads_gives_a_working_child(void **state)
+/* stress_client MODE (fork or multi): threads busy with transfers of /PREFIX/T/J, each one
+   503 after delay_503 ms, then 429, then 200 after delay_200 ms, while the main thread forks
+   FORKS times; every child makes a transfer and two connects of its own. Everything must end
+   right: the children, the transfers (3 attempts each) and the children's connect retries. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral" /* the callers' own step formats */
+static void forks_among_busy_threads(const char *mode, char prefix, int delay_503, int delay_200)
 {
-    (void)state;
     struct text script = {0}, expected = {0};
     for(int k = 0; k < FORKS; k++) {
         text_add(&script, "/c/%d: 429 ra=0 | 200 body=child%d\n", k, k);
         text_add(&expected, "child %d exit 0\n", k);
     }
-    /* Threads are inside a transfer (the delays) or waiting to retry (the 503s) when forks
-       happen. */
     for(int t = 0; t < FORK_THREADS; t++) {
         for(int j = 0; j < FORK_TRANSFERS; j++) {
-            text_add(&script, "/f/%d/%d: 503 delay=30 | 429 ra=0 | 200 delay=20 body=ok%d.%d\n", t,
-                     j, t, j);
+            text_add(&script, "/%c/%d/%d: 503 delay=%d | 429 ra=0 | 200 delay=%d body=ok%d.%d\n",
+                     prefix, t, j, delay_503, delay_200, t, j);
             text_add(&expected, "%d %d rc=0 status=200 body=ok%d.%d\n", t, j, t, j);
         }
     }
@@ -223,12 +226,12 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     snprintf(threads, sizeof(threads), "%d", FORK_THREADS);
     snprintf(transfers, sizeof(transfers), "%d", FORK_TRANSFERS);
     snprintf(forks, sizeof(forks), "%d", FORKS);
-    run_program(&run, ARGV(stress_client(), "fork", threads, transfers, base_url(), port, forks),
+    run_program(&run, ARGV(stress_client(), mode, threads, transfers, base_url(), port, forks),
                 ENV("TRYAGAIN_BASE_DELAY_MS=60", "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_LOG=1"), NULL,
                 0, true);
     assert_finished(0);
     assert_run_output(&run, expected.data);
-    assert_counts('f', FORK_THREADS, FORK_TRANSFERS, 3);
+    assert_counts(prefix, FORK_THREADS, FORK_TRANSFERS, 3);
     for(int k = 0; k < FORKS; k++) {
         char path[32];
         snprintf(path, sizeof(path), "/c/%d", k);
@@ -241,44 +244,27 @@ static void fork_among_busy_threads_gives_a_working_child(void **state)
     free(script.data);
     free(expected.data);
 }
+#pragma GCC diagnostic pop
 
-/* Threads each drive a multi handle of their own, every transfer at once, while the main thread
-   forks: a fork may come while transfers wait for their retry outside libcurl's multi. */
+/* Threads are inside a transfer (the delays) or waiting to retry (the 503s) when forks happen. */
+static void fork_among_busy_threads_gives_a_working_child(void **state)
+{
+    (void)state;
+    forks_among_busy_threads("fork", 'f', 30, 20);
+}
+
+/* Threads each drive a multi handle of their own, every transfer at once: a fork may come while
+   transfers wait for their retry outside libcurl's multi. The delays are long enough that
+   every fork (40 ms apart) finds the threads still busy. */
 static void threads_each_with_their_own_multi_and_forks(void **state)
 {
     (void)state;
-    struct text script = {0}, expected = {0};
-    for(int k = 0; k < FORKS; k++) {
-        text_add(&script, "/c/%d: 429 ra=0 | 200 body=child%d\n", k, k);
-        text_add(&expected, "child %d exit 0\n", k);
-    }
-    for(int t = 0; t < FORK_THREADS; t++) {
-        for(int j = 0; j < FORK_TRANSFERS; j++) {
-            /* Long enough that every fork (40 ms apart) finds the threads still busy. */
-            text_add(&script, "/m/%d/%d: 503 delay=150 | 429 ra=0 | 200 delay=250 body=ok%d.%d\n",
-                     t, j, t, j);
-            text_add(&expected, "%d %d rc=0 status=200 body=ok%d.%d\n", t, j, t, j);
-        }
-    }
-    server_start(&server, script.data);
-    char port[16], threads[16], transfers[16], forks[16];
-    snprintf(port, sizeof(port), "%d", refusing_port(&closed_port_fd));
-    snprintf(threads, sizeof(threads), "%d", FORK_THREADS);
-    snprintf(transfers, sizeof(transfers), "%d", FORK_TRANSFERS);
-    snprintf(forks, sizeof(forks), "%d", FORKS);
-    run_program(&run, ARGV(stress_client(), "multi", threads, transfers, base_url(), port, forks),
-                ENV("TRYAGAIN_BASE_DELAY_MS=60", "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_LOG=1"), NULL,
-                0, true);
-    assert_finished(0);
-    assert_run_output(&run, expected.data);
-    assert_counts('m', FORK_THREADS, FORK_TRANSFERS, 3);
-    free(script.data);
-    free(expected.data);
+    forks_among_busy_threads("multi", 'm', 150, 250);
 }
 
 /* Many threads log (TRYAGAIN_LOG=2, to TRYAGAIN_LOG_FILE) while the program keeps putting
    /dev/null in place of the log file's descriptor, so that one thread after another finds it
-   no longer the file's and opens the file anew (log_destination in src/runtime/runtime.c)
+   no longer the file's and opens the file anew (log_write_line in src/runtime/log.c)
    while the others go on logging. Under ThreadSanitizer (scripts/sanitize-thread.sh) every
    access to the descriptor the log goes to must be ordered; outside it, the transfers must
    all be right and the log file whole lines. */

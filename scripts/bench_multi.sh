@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The multi interface's cost, measured side by side with and without libtryagain.so in one run:
+# instructions per transfer of `curl -Z` (libcurl's multi interface) over one keep-alive
+# connection to a local nginx, every answer a 200, so that nothing is retried; and the CPU time
+# a transfer costs while it waits 2 s for its retry (Retry-After: 2 from a scripted server).
+# Prints a markdown section on stdout, progress on stderr.
+#   scripts/bench_multi.sh
+# Knobs: BENCH_MULTI_LONG (400), BENCH_MULTI_SHORT (200) transfers, BENCH_MULTI_REPEATS (3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/bench_lib.sh
+
+BUILD=${BUILD:-build}
+long=${BENCH_MULTI_LONG:-400}
+short=${BENCH_MULTI_SHORT:-200}
+repeats=${BENCH_MULTI_REPEATS:-3}
+
+unset LD_PRELOAD
+for variable in $(compgen -e | grep '^TRYAGAIN_' || true); do unset "$variable"; done
+
+bench_need nginx nginx-light
+bench_need valgrind valgrind
+bench_need curl curl
+make -s BUILD="$BUILD" "$BUILD/libtryagain.so" >/dev/null
+library=$(cd "$BUILD" && pwd)/libtryagain.so
+work=$(bench_tempdir)
+dir=$(bench_tempdir)
+port=$(bench_free_port)
+bench_nginx_start "$dir" "$port" "" ""
+url="http://127.0.0.1:$port/index.html"
+
+# instructions SIDE COUNT: callgrind's total for one `curl -Z` run of COUNT transfers, one at a
+# time (--parallel-max 1), so that they share one keep-alive connection.
+instructions() {
+    local side=$1 count=$2 preload=()
+    [ "$side" = with ] && preload=(env "LD_PRELOAD=$library")
+    "${preload[@]}" valgrind --tool=callgrind --callgrind-out-file="$work/cg.$side.$count" \
+        curl -s -Z --parallel-max 1 -o /dev/null "$url?[1-$count]" 2>&1 >/dev/null |
+        awk '/Collected :/ { print $NF }'
+}
+
+active=$(LD_PRELOAD="$library" TRYAGAIN_STATS=1 curl -s -Z -o /dev/null "$url?[1-5]" 2>&1)
+if [[ $active != *"stats: 5 transfers"* ]]; then
+    echo "bench: libtryagain.so does not see curl -Z's transfers: $active" >&2
+    exit 1
+fi
+echo "bench: curl -Z under callgrind, $long and $short transfers, $repeats times each side" >&2
+per_without=()
+per_with=()
+for _ in $(seq "$repeats"); do
+    for side in without with; do
+        l=$(instructions "$side" "$long")
+        s=$(instructions "$side" "$short")
+        per=$(awk -v l="$l" -v s="$s" -v n=$((long - short)) 'BEGIN { printf "%.0f", (l - s) / n }')
+        if [ "$side" = with ]; then per_with+=("$per"); else per_without+=("$per"); fi
+    done
+done
+bench_nginx_stop
+ir_without=$(bench_median "${per_without[@]}")
+ir_with=$(bench_median "${per_with[@]}")
+ir_percent=$(awk -v a="$ir_with" -v b="$ir_without" 'BEGIN { printf "%.2f", 100 * (a - b) / b }')
+ir_verdict=$(awk -v p="$ir_percent" 'BEGIN { print (p <= 1.0) ? "met" : "**not met**" }')
+ir_runs="without: $(printf '%s\n' "${per_without[@]}" | paste -sd' '); with: $(printf '%s\n' "${per_with[@]}" | paste -sd' ')"
+
+# CPU time of a curl -Z run whose one transfer waits 2 s for its retry, against the same run
+# told no wait (a 200 at once): the difference is what waiting costs.
+echo "bench: CPU time of a 2 s wait in curl -Z" >&2
+script=$work/script
+printf '/wait: 429 ra=2 | 200 body=ok\n/now: 200 body=ok\n' >"$script"
+python3 tests/integration/scripted_server.py "$script" "$work/requests.log" >"$work/port" &
+server=$!
+BENCH_PIDS+=("$server")
+for _ in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+server_port=$(head -n 1 "$work/port")
+# cpu_ms PATH: user + system milliseconds of one run under the library, from getrusage.
+cpu_ms() {
+    python3 - "$library" "http://127.0.0.1:$server_port$1" <<'PY'
+import os, resource, subprocess, sys, time
+env = dict(os.environ, LD_PRELOAD=sys.argv[1])
+started = time.monotonic()
+subprocess.run(["curl", "-s", "-Z", "-o", "/dev/null", sys.argv[2]], env=env, check=True)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.1f %.0f" % ((usage.ru_utime + usage.ru_stime) * 1000, (time.monotonic() - started) * 1000))
+PY
+}
+read -r wait_cpu wait_wall < <(cpu_ms /wait)
+read -r now_cpu now_wall < <(cpu_ms /now)
+kill "$server" 2>/dev/null || true
+wait_added=$(awk -v a="$wait_cpu" -v b="$now_cpu" 'BEGIN { printf "%.1f", a - b }')
+
+cat <<EOF
+## The multi interface
+
+### \`curl -Z\` on the success path
+
+Method: \`curl -s -Z --parallel-max 1 -o /dev/null 'URL?[1-N]'\` against the private nginx of
+the section above (every answer a 200, one keep-alive connection, so nothing is retried),
+under \`valgrind --tool=callgrind\`, with and without the library: a run of $long transfers minus
+a run of $short, divided by $((long - short)); the median of $repeats such differences per side
+(each repeat's values: $ir_runs).
+
+| | without | with tryagain | added | goal |
+|---|---:|---:|---:|---|
+| instructions per transfer (callgrind) | $ir_without | $ir_with | +$ir_percent% | at most +1%: $ir_verdict |
+
+### A transfer waiting for its retry
+
+Method: \`curl -s -Z\` under the library fetches one URL that answers 429 with
+\`Retry-After: 2\` and then 200, against one that answers 200 at once; user and system CPU time
+of each whole run (\`getrusage\`).
+
+| | wall time | CPU time |
+|---|---:|---:|
+| no wait | $now_wall ms | $now_cpu ms |
+| a 2 s wait for the retry | $wait_wall ms | $wait_cpu ms |
+| what the wait cost | | $wait_added ms |
+EOF
