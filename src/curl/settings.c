@@ -26,12 +26,6 @@ enum callback_group settings_callback_group(CURLoption option)
     }
 }
 
-bool settings_notes(CURLoption option)
-{
-    return option == CURLOPT_URL || request_option_shapes(option) ||
-           settings_callback_group(option) != NOT_A_CALLBACK;
-}
-
 void settings_init(struct program_settings *settings)
 {
     memset(settings, 0, sizeof(*settings));

@@ -41,8 +41,38 @@ struct program_settings {
 };
 
 enum callback_group settings_callback_group(CURLoption option);
-/* True for every option settings_note keeps: callbacks, the URL, the request's shape. */
-bool settings_notes(CURLoption option);
+
+/* True for every option settings_note keeps: callbacks, the URL, the request's shape. Asked of
+   every curl_easy_setopt call (a program sets dozens per transfer), so one switch, inline; a
+   test checks it against settings_callback_group and request_option_shapes. */
+static inline bool settings_notes(CURLoption option)
+{
+    switch((int)option) {
+    case CURLOPT_URL:
+    case CURLOPT_WRITEFUNCTION:
+    case CURLOPT_WRITEDATA:
+    case CURLOPT_HEADERFUNCTION:
+    case CURLOPT_HEADERDATA:
+    case CURLOPT_HEADER:
+    case CURLOPT_READFUNCTION:
+    case CURLOPT_READDATA:
+    case CURLOPT_SEEKFUNCTION:
+    case CURLOPT_SEEKDATA:
+    case CURLOPT_CUSTOMREQUEST:
+    case CURLOPT_HTTPGET:
+    case CURLOPT_POST:
+    case CURLOPT_POSTFIELDS:
+    case CURLOPT_COPYPOSTFIELDS:
+    case 10024: /* CURLOPT_HTTPPOST, deprecated: named by number so no warning fires here */
+    case CURLOPT_MIMEPOST:
+    case CURLOPT_UPLOAD:
+    case 54: /* CURLOPT_PUT, deprecated */
+    case CURLOPT_NOBODY:
+        return true;
+    default:
+        return false;
+    }
+}
 
 /* A new handle's settings: libcurl's defaults. */
 void settings_init(struct program_settings *settings);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "curl/settings.h"
 #include "policy/request.h"
 
 static void set_number(struct request_shape *shape, int option, long number)
@@ -125,6 +126,27 @@ static void other_options_change_nothing(void **state)
     assert_string_equal(request_method(&shape), "GET");
 }
 
+/* The hook's quick test of which options to note (curl/settings.h) covers exactly the options
+   that shape the request, the URL and the callbacks, over every option number libcurl has. */
+static void the_hooks_note_exactly_these_options(void **state)
+{
+    (void)state;
+    static const int callbacks[] = {
+        CURLOPT_WRITEFUNCTION, CURLOPT_WRITEDATA,    CURLOPT_HEADERFUNCTION,
+        CURLOPT_HEADERDATA,    CURLOPT_HEADER,       CURLOPT_READFUNCTION,
+        CURLOPT_READDATA,      CURLOPT_SEEKFUNCTION, CURLOPT_SEEKDATA};
+    int noted = 0;
+    for(int option = 0; option < 50000; option++) {
+        bool expected = option == CURLOPT_URL || request_option_shapes(option);
+        for(size_t i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
+            expected = expected || option == callbacks[i];
+        if(settings_notes((CURLoption)option) != expected)
+            fail_msg("option %d: settings_notes says %d", option, !expected);
+        noted += expected;
+    }
+    assert_int_equal(noted, 20);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +157,7 @@ int main(void)
         cmocka_unit_test(a_custom_method_overrides_until_unset),
         cmocka_unit_test(a_form_post_with_a_streamed_part_is_noted),
         cmocka_unit_test(other_options_change_nothing),
+        cmocka_unit_test(the_hooks_note_exactly_these_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
