@@ -2,8 +2,10 @@
 # Installs what building and testing tryagain needs, when it is missing (Debian/Ubuntu).
 set -euo pipefail
 
+# php-cli and php-curl: PHP loads its extensions with RTLD_DEEPBIND (tests/integration/test_php.c);
+# golang-go: a Go program for tryagain doctor's test.
 packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3
-          python3-pycurl libcurl3-gnutls groff-base man-db valgrind)
+          python3-pycurl libcurl3-gnutls groff-base man-db valgrind php-cli php-curl golang-go)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -62,6 +62,7 @@ static const struct option_spec option_table[] = {
      "tcp, unix, tcp,unix or off"},
     {"TRYAGAIN_CONNECT_TO", "", KIND_CONNECT_FILTER, 0, 0, FIELD(connect_to),
      "a comma list like 127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock"},
+    {"TRYAGAIN_KEEP_DEEPBIND", "0", KIND_BOOL, 0, 0, FIELD(keep_deepbind), "0 or 1"},
 };
 
 static bool parse_number(const char *text, long min, long max, long *out)
