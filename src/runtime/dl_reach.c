@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "policy/dl_rules.h"
+#include "runtime/ffi_entry.h"
 #include "runtime/real_dl.h"
 #include "runtime/runtime.h"
 
@@ -49,5 +50,6 @@ void *dl_reach_answer(void *handle, const char *name)
 {
     /* An explicit handle: glibc does not look at the caller, so calling it from here is the
        same as the program calling it, and dlerror() reports the same. */
-    return real_dlsym_function(handle, name);
+    void *found = real_dlsym_function(handle, name);
+    return ffi_entry_answer(dl_rules_hooked_symbol(name), found);
 }

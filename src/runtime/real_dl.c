@@ -26,8 +26,7 @@ static void *dlsym_unavailable(void *handle, const char *name)
    first version before that, then whatever the next definition is. */
 static void *bind_versioned(const char *name)
 {
-    static const char *const versions[] = {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17",
-                                           "GLIBC_2.0"};
+    static const char *const versions[] = {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0"};
     for(size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
         void *found = dlvsym(RTLD_NEXT, name, versions[i]);
         if(found)

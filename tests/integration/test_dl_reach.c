@@ -29,8 +29,8 @@ static int stop_everything(void **state)
 
 static void show_run(void)
 {
-    fprintf(stderr, "exit %d signal %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n",
-            run.exit_status, run.term_signal, run.elapsed_ms, run.out,
+    fprintf(stderr, "exit %d signal %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n", run.exit_status,
+            run.term_signal, run.elapsed_ms, run.out,
             (int)(run.err_len < 4000 ? run.err_len : 4000), run.err);
 }
 
@@ -81,7 +81,8 @@ static void every_binding_style_is_reached_through_deepbind(void **state)
         snprintf(library, sizeof(library), "libdeep_%s.so", styles[i]);
         snprintf(path, sizeof(path), "/%s", styles[i]);
         snprintf(expected, sizeof(expected), "status=200 body=%s\n", styles[i]);
-        run_program(&run, ARGV(host(), "fetch", reach(library, 0), server_url(&server, path, 0), "deep"),
+        run_program(&run,
+                    ARGV(host(), "fetch", reach(library, 0), server_url(&server, path, 0), "deep"),
                     ENV(), NULL, 0, true);
         EXPECT(run.exit_status == 0);
         assert_run_output(&run, expected);
@@ -96,9 +97,10 @@ static void keeping_deepbind_leaves_the_group_unreached(void **state)
     if(deepbind_refused_by_sanitizer())
         return;
     server_start(&server, "/kept: 503 body=down | 200 body=up\n");
-    run_program(&run,
-                ARGV(host(), "fetch", reach("libdeep_now.so", 0), server_url(&server, "/kept", 0), "deep"),
-                ENV("TRYAGAIN_KEEP_DEEPBIND=1", ), NULL, 0, true);
+    run_program(
+        &run,
+        ARGV(host(), "fetch", reach("libdeep_now.so", 0), server_url(&server, "/kept", 0), "deep"),
+        ENV("TRYAGAIN_KEEP_DEEPBIND=1", ), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=503 body=down\n");
     assert_int_equal(server_requests(&server, "/kept"), 1);
@@ -156,8 +158,8 @@ static void assert_origin_loads_as_without_library(const char *preload)
                     ENV(variable, ), NULL, 0, false);
     }
     else {
-        run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how), ENV(),
-                    NULL, 0, true);
+        run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how), ENV(), NULL,
+                    0, true);
     }
     assert_run_output(&run, expected);
 }

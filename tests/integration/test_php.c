@@ -76,8 +76,8 @@ static void curl_exec_returntransfer_gets_the_final_answer(void **state)
     server_start(&server, "/plain: 503 body=down | 200 body=up\n"
                           "/rt: 429 ra=0 | 503 | 200 body=hello\n");
     /* Without the library PHP gets the 503. */
-    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/plain", 0)),
-                NULL, NULL, 0, false);
+    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/plain", 0)), NULL,
+                NULL, 0, false);
     assert_run_output(&run, "status=503 body=down\n");
     run_result_free(&run);
     run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/rt", 0)), ENV(),

@@ -41,3 +41,9 @@ int inner_ssl_ctx_probe(void)
     curl_easy_cleanup(handle);
     return (int)code;
 }
+
+/* The name tests/tools/dlopen_curl's "plugin" mode calls. */
+int plugin_fetch(const char *url)
+{
+    return inner_fetch(url);
+}

@@ -27,9 +27,20 @@ static void other_names_are_not_hooks(void **state)
 {
     (void)state;
     static const char *const others[] = {
-        "",           "c",          "curl_easy_",   "curl_easy_init", "curl_easy_getinfo",
-        "curl_multi_perform", "connectx", "connec", "curl_easy_performX", "Curl_easy_perform",
-        "curl_easy_strerror", "dlopen", "dlsym", "strlen",
+        "",
+        "c",
+        "curl_easy_",
+        "curl_easy_init",
+        "curl_easy_getinfo",
+        "curl_multi_perform",
+        "connectx",
+        "connec",
+        "curl_easy_performX",
+        "Curl_easy_perform",
+        "curl_easy_strerror",
+        "dlopen",
+        "dlsym",
+        "strlen",
     };
     for(size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
         assert_int_equal(dl_rules_hooked_symbol(others[i]), HOOKED_NONE);
