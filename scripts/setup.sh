@@ -3,9 +3,9 @@
 set -euo pipefail
 
 # php-cli and php-curl: PHP loads its extensions with RTLD_DEEPBIND (tests/integration/test_php.c);
-# golang-go: a Go program for tryagain doctor's test.
+# golang-go, cmake, git: programs tryagain doctor is tested on.
 packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3
-          python3-pycurl libcurl3-gnutls groff-base man-db valgrind php-cli php-curl golang-go)
+          python3-pycurl libcurl3-gnutls groff-base man-db valgrind php-cli php-curl golang-go cmake git)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -151,7 +151,7 @@ ENTRY_SET(3)
 
 #define ENTRIES(k)                                                                                 \
     {                                                                                              \
-        [HOOKED_EASY_SETOPT] = (void *)setopt_##k, [HOOKED_EASY_PERFORM] = (void *)perform_##k,     \
+        [HOOKED_EASY_SETOPT] = (void *)setopt_##k, [HOOKED_EASY_PERFORM] = (void *)perform_##k,    \
         [HOOKED_EASY_DUPHANDLE] = (void *)duphandle_##k, [HOOKED_EASY_RESET] = (void *)reset_##k,  \
         [HOOKED_EASY_CLEANUP] = (void *)cleanup_##k,                                               \
     }

@@ -122,8 +122,7 @@ static int collect_object(struct dl_phdr_info *info, size_t size, void *data)
     struct object_list *list = data;
     if(list->count >= OBJECTS_MAX)
         return 1;
-    if(!info->dlpi_name || !info->dlpi_name[0] ||
-       strlen(info->dlpi_name) >= sizeof(list->path[0]))
+    if(!info->dlpi_name || !info->dlpi_name[0] || strlen(info->dlpi_name) >= sizeof(list->path[0]))
         return 0; /* the main program (its scope is the global one), the vDSO */
     list->base[list->count] = info->dlpi_addr;
     snprintf(list->path[list->count], sizeof(list->path[0]), "%s", info->dlpi_name);

@@ -64,8 +64,8 @@ static void ctypes_transfers_are_retried(void **state)
     server_start(&server, "/plain: 503 body=down | 200 body=up\n"
                           "/py: 429 ra=0 | 503 | 200 body=from-ctypes\n");
     /* Without the library ctypes gets the 503. */
-    run_program(&run, ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/plain", 0)), NULL, NULL,
-                0, false);
+    run_program(&run, ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/plain", 0)), NULL, NULL, 0,
+                false);
     assert_run_output(&run, "libcurl.so.4 ssl_ctx=0 rc=0 status=503 body=down\n");
     run_result_free(&run);
     run_program(&run, ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/py", 0)), ENV(), NULL, 0,
@@ -154,8 +154,7 @@ static void ctypes_connect_from_libc_waits_for_a_late_server(void **state)
              "rc = libc.connect(s.fileno(), address, len(address))\n"
              "print('rc=%%d read=%%s' %% (rc, s.recv(16).decode() if rc == 0 else ''), end='')\n",
              listener.port);
-    run_program(&run, ARGV(PYTHON, "-c", script), ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0,
-                true);
+    run_program(&run, ARGV(PYTHON, "-c", script), ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "rc=0 read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
