@@ -25,7 +25,7 @@ static bool deepbind_kept(void)
     return config->keep_deepbind || config->max_attempts <= 1;
 }
 
-int dl_reach_open_mode(const char *file, int mode)
+NOT_SANITIZED int dl_reach_open_mode(const char *file, int mode)
 {
     (void)file;
     real_dl_bind();
@@ -34,14 +34,14 @@ int dl_reach_open_mode(const char *file, int mode)
     return dl_rules_open_mode(mode, deepbind_kept());
 }
 
-void *dl_reach_dlsym_target(void *handle, const char *name)
+NOT_SANITIZED void *dl_reach_dlsym_target(void *handle, const char *name)
 {
     real_dl_bind();
     /* RTLD_DEFAULT already finds the hooks first (the library is preloaded); RTLD_NEXT must
        mean "after the program's caller", which only the jump keeps. */
     if(handle == RTLD_DEFAULT || handle == RTLD_NEXT)
         return (void *)real_dlsym_function;
-    if(dl_rules_hooked_symbol(name) == HOOKED_NONE)
+    if(!name || name[0] != 'c' || dl_rules_hooked_symbol(name) == HOOKED_NONE)
         return (void *)real_dlsym_function;
     return (void *)dl_reach_answer;
 }

@@ -8,14 +8,14 @@
 dlopen_fn real_dlopen_function;
 dlsym_fn real_dlsym_function;
 
-static void *dlopen_unavailable(const char *file, int mode)
+NOT_SANITIZED static void *dlopen_unavailable(const char *file, int mode)
 {
     (void)file;
     (void)mode;
     return NULL;
 }
 
-static void *dlsym_unavailable(void *handle, const char *name)
+NOT_SANITIZED static void *dlsym_unavailable(void *handle, const char *name)
 {
     (void)handle;
     (void)name;
@@ -24,7 +24,7 @@ static void *dlsym_unavailable(void *handle, const char *name)
 
 /* GLIBC_2.34 where libdl was merged into libc, GLIBC_2.2.5 (x86_64) or the architecture's
    first version before that, then whatever the next definition is. */
-static void *bind_versioned(const char *name)
+NOT_SANITIZED static void *bind_versioned(const char *name)
 {
     static const char *const versions[] = {"GLIBC_2.34", "GLIBC_2.2.5", "GLIBC_2.17", "GLIBC_2.0"};
     for(size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
@@ -36,7 +36,7 @@ static void *bind_versioned(const char *name)
 }
 
 /* Racing binders store the same values: no lock, and nothing allocated. */
-void real_dl_bind(void)
+NOT_SANITIZED void real_dl_bind(void)
 {
     if(__atomic_load_n(&real_dlsym_function, __ATOMIC_ACQUIRE) &&
        __atomic_load_n(&real_dlopen_function, __ATOMIC_ACQUIRE))

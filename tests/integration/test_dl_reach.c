@@ -139,20 +139,28 @@ static void a_load_from_inside_a_deepbind_group_is_reached(void **state)
 }
 
 /* The same output with and without the library: the loads resolve from the caller's own
-   $ORIGIN and RUNPATH, which only a jump to the C library's dlopen keeps. */
+   $ORIGIN and RUNPATH, which only a jump to the C library's dlopen keeps. In the sanitizer
+   run the programs are built with ASan, whose own dlopen interceptor calls the real dlopen
+   from itself, so there even the run without the library resolves from the wrong place: the
+   two runs are then only compared with each other. */
 static void assert_origin_loads_as_without_library(const char *preload)
 {
-    const char *how = getenv("TRYAGAIN_TEST_PRELOAD_FIRST") ? "local" : "deep";
+    const char *first = getenv("TRYAGAIN_TEST_PRELOAD_FIRST");
+    const char *how = first ? "local" : "deep";
     static const char expected[] = "$ORIGIN/origin/libreach_target.so: origin\n"
                                    "libreach_rp_target.so: runpath\n"
                                    "program $ORIGIN: loaded\n";
     run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how), NULL, NULL, 0,
                 false);
-    assert_run_output(&run, expected);
+    char *without = strdup(run.out);
+    if(!first || !strstr(first, "libasan"))
+        assert_run_output(&run, expected);
+    else if(strcmp(without, expected))
+        fprintf(stderr, "note: under ASan even the run without the library resolves $ORIGIN "
+                        "from ASan's interceptor; comparing the two runs only\n");
     run_result_free(&run);
     if(preload) {
         char variable[1200];
-        const char *first = getenv("TRYAGAIN_TEST_PRELOAD_FIRST");
         snprintf(variable, sizeof(variable), "LD_PRELOAD=%s %s", first ? first : "", preload);
         run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how),
                     ENV(variable, ), NULL, 0, false);
@@ -161,7 +169,8 @@ static void assert_origin_loads_as_without_library(const char *preload)
         run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how), ENV(), NULL,
                     0, true);
     }
-    assert_run_output(&run, expected);
+    assert_run_output(&run, without);
+    free(without);
 }
 
 static void origin_and_runpath_loads_resolve_as_without_the_library(void **state)

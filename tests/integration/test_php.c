@@ -142,6 +142,25 @@ static void curl_getinfo_reports_the_last_attempt_when_attempts_run_out(void **s
     EXPECT(strstr(run.err, "giving up"));
 }
 
+/* PHP FFI: ffi.so (a DEEPBIND group of its own) dlopens libcurl and takes its functions with
+   dlsym on libcurl's handle. */
+static void php_ffi_transfers_are_retried(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/ffi: 503 body=down | 200 body=through-ffi\n");
+    run_program(&run,
+                ARGV(PHP, "-d", "ffi.enable=1", client(), "ffi", "libcurl-gnutls.so.4",
+                     server_url(&server, "/ffi", 0)),
+                ENV(), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    /* libcurl writes the body with C stdio, PHP its line with its own: either may come first. */
+    EXPECT(strstr(run.out, "through-ffi") && strstr(run.out, "rc=0 status=200\n"));
+    EXPECT(!strstr(run.out, "down"));
+    assert_int_equal(server_requests(&server, "/ffi"), 2);
+}
+
 static const char *listener_port(void)
 {
     static char port[16];
@@ -190,6 +209,7 @@ int main(void)
         T(curl_exec_into_a_file_keeps_only_the_final_body),
         T(a_post_is_resent_whole),
         T(curl_getinfo_reports_the_last_attempt_when_attempts_run_out),
+        T(php_ffi_transfers_are_retried),
         T(socket_connect_waits_for_a_late_server),
         T(fsockopen_connects_non_blocking_and_is_left_alone),
     };

@@ -6,6 +6,8 @@
 //   php php_client.php post URL SIZE          a POST of SIZE bytes (CURLOPT_POSTFIELDS)
 //   php php_client.php socket PORT            socket_connect(): a blocking connect()
 //   php php_client.php fsockopen PORT         fsockopen(): PHP connects non-blocking, then polls
+//   php php_client.php ffi LIBRARY URL        libcurl through PHP FFI (dlopen and dlsym from
+//                                             inside ffi.so's group); the body goes to stdout
 // Prints "status=N body=TEXT" (curl) or "connected read=TEXT" / "failed errno=N".
 
 function report_curl($handle, $body)
@@ -42,6 +44,19 @@ if ($mode === 'returntransfer' || $mode === 'post') {
     } else {
         echo 'failed errno=' . socket_last_error($socket) . "\n";
     }
+} elseif ($mode === 'ffi') {
+    $curl = FFI::cdef('void *curl_easy_init(void);
+        int curl_easy_setopt(void *handle, int option, ...);
+        int curl_easy_perform(void *handle);
+        int curl_easy_getinfo(void *handle, int info, ...);
+        void curl_easy_cleanup(void *handle);', $argv[2]);
+    $handle = $curl->curl_easy_init();
+    $curl->curl_easy_setopt($handle, 10002, $argv[3]);
+    $code = $curl->curl_easy_perform($handle);
+    $status = FFI::new('long');
+    $curl->curl_easy_getinfo($handle, 0x200002, FFI::addr($status));
+    $curl->curl_easy_cleanup($handle);
+    echo "\nrc=$code status=" . $status->cdata . "\n";
 } elseif ($mode === 'fsockopen') {
     $stream = @fsockopen('127.0.0.1', (int)$argv[2], $errno, $errstr, 5);
     if ($stream) {
