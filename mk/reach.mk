@@ -7,8 +7,9 @@
 #   libkurl.so.4        a copy of libcurl.so.4 whose soname is changed: a libcurl under a name
 #                       nobody could list, and libkurl_plugin.so, which links it
 #   two_flavours        links libcurl.so.4 and loads libinner_gnutls.so
-#   libtryagain-cstubs.so  the library with dlopen/dlsym in C instead of assembly, so the
-#                       $ORIGIN tests check the C fallback's tail calls too
+#   libtryagain-cstubs.so  the library with dlopen/dlsym in C instead of assembly, compiled at
+#                       -O0 (the worst case for tail calls), so the $ORIGIN tests check the C
+#                       fallback's tail calls too
 #   go_hello            a Go program, when a Go toolchain is installed (golang-go)
 
 REACH_DIR := $(BUILD)/tests/reach
@@ -80,7 +81,7 @@ $(REACH_DIR)/libkurl_plugin.so: tests/reach/inner_lib.c $(REACH_DIR)/libkurl.so.
 REACH_CSTUBS_OBJ := $(REACH_DIR)/cstubs/dl_stubs.o
 $(REACH_CSTUBS_OBJ): src/runtime/dl_stubs.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -DTRYAGAIN_DL_STUBS_IN_C -fPIC \
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -O0 $(SAN_FLAGS) $(DEPFLAGS) -DTRYAGAIN_DL_STUBS_IN_C -fPIC \
 	    -fvisibility=hidden -ftls-model=initial-exec -c -o $@ $<
 
 $(REACH_DIR)/libtryagain-cstubs.so: $(filter-out %/dl_stubs.o,$(LIB_OBJS)) $(REACH_CSTUBS_OBJ) src/exports.map

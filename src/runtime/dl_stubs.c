@@ -115,10 +115,11 @@ __asm__(".text\n"
 
 #else
 
-/* Nothing may follow the calls below, and sibling calls are forced on whatever the -O level:
-   each compiles to a jump. */
+/* Nothing may follow the calls below, and these two functions are optimised with sibling
+   calls whatever the -O level of the build (checked at -O0: mk/reach.mk): each call compiles
+   to a jump. */
 #define EXPORT __attribute__((visibility("default")))
-#define TAIL_CALLED __attribute__((optimize("optimize-sibling-calls"), noinline))
+#define TAIL_CALLED __attribute__((optimize("O2", "optimize-sibling-calls"), noinline))
 
 EXPORT TAIL_CALLED void *dlopen(const char *file, int mode)
 {

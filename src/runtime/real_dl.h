@@ -3,9 +3,10 @@
 #ifndef TRYAGAIN_REAL_DL_H
 #define TRYAGAIN_REAL_DL_H
 
-/* For what the ASan runtime reaches during its own start-up (it looks its interceptors' real
-   functions up with dlsym, before its shadow memory exists): no instrumentation there. */
-#define NOT_SANITIZED __attribute__((no_sanitize("address", "undefined")))
+/* For what the ASan and TSan runtimes reach during their own start-up (they look their
+   interceptors' real functions up with dlsym before their shadow memory exists): no
+   instrumentation there. */
+#define NOT_SANITIZED __attribute__((no_sanitize("address", "undefined", "thread")))
 
 typedef void *(*dlopen_fn)(const char *file, int mode);
 typedef void *(*dlsym_fn)(void *handle, const char *name);
