@@ -23,7 +23,7 @@ work=$(bench_tempdir)
 export BUILD=$work/build
 echo "bench: building into $BUILD" >&2
 make -s -j"$(nproc)" BUILD="$BUILD" all "$BUILD/tests/programs/bench_keepalive" \
-    "$BUILD/tests/tools/bench_connect" >/dev/null
+    "$BUILD/tests/tools/bench_connect" "$BUILD/tests/tools/bench_dlsym" >/dev/null
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -33,6 +33,8 @@ echo "bench: the multi interface" >&2
 scripts/bench_multi.sh >"$work/multi.md"
 echo "bench: connect()" >&2
 scripts/bench_connect.sh >"$work/connect.txt"
+echo "bench: dlsym()" >&2
+scripts/bench_dlsym.sh >"$work/dlsym.txt"
 echo "bench: thundering herd" >&2
 scripts/bench_herd.sh >"$work/herd.md"
 
@@ -89,6 +91,17 @@ keeps its best round. Goal: under 50 ns added: $connect_verdict.
 
 \`\`\`
 $(cat "$work/connect.txt")
+\`\`\`
+
+### dlsym() of a name the library does not hook
+
+Method: \`scripts/bench_dlsym.sh\` (\`tests/tools/bench_dlsym.c\`): \`dlsym(libc, "strlen")\` and
+\`dlsym(RTLD_DEFAULT, "strlen")\` again and again, with and without the library, alternating;
+each side keeps its best round. What every lookup but the hooked names pays for the dlsym
+hook (a jump through a small decision). Goal: a few tens of ns at most.
+
+\`\`\`
+$(cat "$work/dlsym.txt")
 \`\`\`
 
 $(cat "$work/herd.md")

@@ -75,7 +75,7 @@ EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
         value.object = va_arg(args, void *);
     va_end(args);
 
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLE_FAILED_INIT;
     if(!handle || !settings_notes(option) || !retries_enabled())
@@ -95,7 +95,7 @@ EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
 
 EXPORT CURLcode curl_easy_perform(CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLE_FAILED_INIT;
     if(!handle || !retries_enabled())
@@ -114,7 +114,7 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
 
 EXPORT CURL *curl_easy_duphandle(CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return NULL;
     CURL *copy = real->easy_duphandle(handle);
@@ -137,7 +137,7 @@ EXPORT CURL *curl_easy_duphandle(CURL *handle)
 
 EXPORT void curl_easy_reset(CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return;
     real->easy_reset(handle);
@@ -151,7 +151,7 @@ EXPORT void curl_easy_reset(CURL *handle)
 
 EXPORT void curl_easy_cleanup(CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return;
     /* Out of the table first: once libcurl frees the handle, another thread may be given the

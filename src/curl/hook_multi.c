@@ -22,7 +22,7 @@ static bool retries_enabled(void)
 
 EXPORT CURLM *curl_multi_init(void)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return NULL;
     CURLM *multi = real->multi_init();
@@ -33,7 +33,7 @@ EXPORT CURLM *curl_multi_init(void)
 
 EXPORT CURLMcode curl_multi_cleanup(CURLM *multi)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_take(multi);
@@ -67,7 +67,7 @@ static CURLMcode set_timer_option(const struct real_curl *real, struct multi_sta
 
 EXPORT CURLMcode curl_multi_setopt(CURLM *multi, CURLMoption option, ...)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     va_list args;
     va_start(args, option);
     long number = 0;
@@ -102,7 +102,7 @@ EXPORT CURLMcode curl_multi_setopt(CURLM *multi, CURLMoption option, ...)
 
 EXPORT CURLMcode curl_multi_add_handle(CURLM *multi, CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -126,7 +126,7 @@ EXPORT CURLMcode curl_multi_add_handle(CURLM *multi, CURL *handle)
 
 EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -151,7 +151,7 @@ static void report_running(struct multi_state *state, int real_running, int *run
 
 EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -173,7 +173,7 @@ EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
 EXPORT CURLMcode curl_multi_socket_action(CURLM *multi, curl_socket_t socket, int events,
                                           int *running)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -194,7 +194,7 @@ EXPORT CURLMcode curl_multi_socket_action(CURLM *multi, curl_socket_t socket, in
 
 EXPORT CURLMsg *curl_multi_info_read(CURLM *multi, int *messages_left)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return NULL;
     struct multi_state *state = multis_find(multi);
@@ -210,7 +210,7 @@ EXPORT CURLMsg *curl_multi_info_read(CURLM *multi, int *messages_left)
 
 EXPORT CURLMcode curl_multi_timeout(CURLM *multi, long *timeout_ms)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -230,7 +230,7 @@ static int capped_timeout(const struct multi_state *state, int timeout_ms)
 EXPORT CURLMcode curl_multi_wait(CURLM *multi, struct curl_waitfd extra[], unsigned extra_count,
                                  int timeout_ms, int *ready)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
@@ -251,7 +251,7 @@ EXPORT CURLMcode curl_multi_wait(CURLM *multi, struct curl_waitfd extra[], unsig
 EXPORT CURLMcode curl_multi_poll(CURLM *multi, struct curl_waitfd extra[], unsigned extra_count,
                                  int timeout_ms, int *ready)
 {
-    const struct real_curl *real = real_curl();
+    const struct real_curl *real = real_curl_of_caller();
     if(!real || !real->multi_poll)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);

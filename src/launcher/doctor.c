@@ -13,10 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "doctor_reach.h"
 #include "elf_facts.h"
 #include "flags.h"
 
 enum verdict { CAN_HELP = 0, CANNOT_HELP = 1, NOT_READABLE = 2 };
+
+/* What the verdict line adds after "tryagain can help": which transfers are retried. */
+static char verdict_detail[256];
 
 #define SCRIPT_DEPTH_MAX 4 /* Linux follows at most this many nested #! interpreters */
 
@@ -48,7 +52,7 @@ static void unmap_file(struct mapped_file *file)
     munmap((void *)file->image, file->size);
 }
 
-static bool read_facts(const char *path, struct elf_facts *facts)
+bool doctor_read_facts(const char *path, struct elf_facts *facts)
 {
     struct mapped_file file;
     if(!map_file(path, &file))
@@ -233,7 +237,8 @@ static void gather_libraries(const struct elf_facts *program, const char *progra
         char path[PATH_MAX];
         if(curl_flavour(name))
             continue; /* libcurl's own imports say nothing about the program */
-        if(!find_library(program, origin, name, path, sizeof(path)) || !read_facts(path, library)) {
+        if(!find_library(program, origin, name, path, sizeof(path)) ||
+           !doctor_read_facts(path, library)) {
             fprintf(out, "  note: could not find %s to look inside it\n", name);
             continue;
         }
@@ -257,7 +262,7 @@ static void report_curl(const struct findings *found, const struct elf_facts *pr
             fprintf(out, "  it seems to contain its own copy of libcurl (linked statically): "
                          "tryagain cannot reach those transfers\n");
         else
-            fprintf(out, "  it does not link libcurl\n");
+            fprintf(out, "  it does not link libcurl itself\n");
         return;
     }
     fprintf(out, "  links %s (%s)", found->curl_library, curl_flavour(found->curl_library));
@@ -271,8 +276,8 @@ static void report_curl(const struct findings *found, const struct elf_facts *pr
     if(found->multi)
         fprintf(out,
                 "  %s libcurl's multi interface (curl_multi_*): transfers made that way are "
-                "not retried\n",
-                found->easy ? "also uses" : "uses only");
+                "retried too\n",
+                found->easy ? "also uses" : "uses");
     if(!found->easy && !found->multi && !found->symbols_known)
         fprintf(out, "  its symbol table could not be read, so which libcurl calls it makes is "
                      "unknown\n");
@@ -292,6 +297,19 @@ static void report_connect(const struct findings *found, FILE *out)
     }
 }
 
+/* What preloading cannot reach in this program, named plainly. */
+static void report_out_of_reach(const struct findings *found, const struct elf_facts *program,
+                                FILE *out)
+{
+    char items[512] = "";
+    if(!found->curl_library[0] && program->mentions_libcurl)
+        strcat(items, ", its statically linked libcurl");
+    if(program->imports_dlmopen)
+        strcat(items, ", libraries it loads with dlmopen into namespaces of their own");
+    if(items[0])
+        fprintf(out, "  out of reach: %s\n", items + 2);
+}
+
 static enum verdict report_dynamic_program(const char *path, const struct elf_facts *program,
                                            FILE *out)
 {
@@ -305,9 +323,16 @@ static enum verdict report_dynamic_program(const char *path, const struct elf_fa
     gather_libraries(program, path, &found, out);
     report_curl(&found, program, out);
     report_connect(&found, out);
-    if(found.easy || found.connect)
+    struct reach_findings reached = {false, false};
+    doctor_reach_follow(path, program, out, &reached);
+    report_out_of_reach(&found, program, out);
+    bool easy = found.easy || reached.easy || found.multi || reached.multi;
+    snprintf(verdict_detail, sizeof(verdict_detail), " (retried: %s%s%s)",
+             easy ? "libcurl transfers" : "", easy && found.connect ? ", " : "",
+             found.connect ? "blocking connect() calls" : "");
+    if(easy || found.connect)
         return CAN_HELP;
-    fprintf(out, "  it neither calls curl_easy_perform nor connect(): nothing for tryagain to "
+    fprintf(out, "  it neither calls libcurl's transfers nor connect(): nothing for tryagain to "
                  "retry\n");
     return CANNOT_HELP;
 }
@@ -449,7 +474,8 @@ int doctor_run(const char *program, FILE *out)
     }
     enum verdict verdict = examine(path, 0, out);
     if(verdict == CAN_HELP)
-        fprintf(out, "verdict: tryagain can help: tryagain [options] %s ...\n", program);
+        fprintf(out, "verdict: tryagain can help: tryagain [options] %s ...%s\n", program,
+                verdict_detail);
     else if(verdict == CANNOT_HELP)
         fprintf(out, "verdict: tryagain cannot help %s\n", program);
     return (int)verdict;

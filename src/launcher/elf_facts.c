@@ -228,6 +228,8 @@ static void note_import(const char *name, struct elf_facts *out)
         out->imports_connect = true;
     else if(!strcmp(name, "dlopen"))
         out->imports_dlopen = true;
+    else if(!strcmp(name, "dlmopen"))
+        out->imports_dlmopen = true;
 }
 
 /* Undefined .dynsym entries are what the program takes from its libraries: the calls a
@@ -300,5 +302,6 @@ bool elf_facts_read(const unsigned char *image, size_t size, struct elf_facts *o
     /* Stripped Go binaries keep the buildinfo blob; its magic starts "\xff Go buildinf:". */
     out->is_go = out->is_go || contains(&r, "\xff Go buildinf:");
     out->mentions_libcurl = contains(&r, "libcurl/");
+    out->names_libcurl_soname = contains(&r, "libcurl.so.") || contains(&r, "libcurl-gnutls.so.");
     return true;
 }

@@ -24,8 +24,10 @@ struct elf_facts {
     bool imports_multi; /* curl_multi_perform or curl_multi_socket_action */
     bool imports_connect;
     bool imports_dlopen;
+    bool imports_dlmopen; /* loads into namespaces of its own, where no preload is */
     bool is_go; /* .go.buildinfo, the "Go" build ID note, or the buildinfo magic */
     bool mentions_libcurl; /* the text "libcurl/" (curl_version's) is in the file */
+    bool names_libcurl_soname; /* "libcurl.so." or "libcurl-gnutls.so.": a name to dlopen */
 };
 
 /* False when image is not an ELF file this can read (then *out is unspecified). */

@@ -31,6 +31,7 @@ struct tryagain_config {
     bool stats;
     int connect_kinds; /* CONNECT_TCP | CONNECT_UNIX, 0 for off */
     struct connect_filter connect_to;
+    bool keep_deepbind; /* dlopen(RTLD_DEEPBIND) left as asked: that group's calls not reached */
 };
 
 /* Looks a variable up like getenv; tests pass a table instead of the real environment. */

@@ -219,6 +219,16 @@ const struct tryagain_option tryagain_options[] = {
                  .section = SECTION_RETRY_POLICY,
                  .help = "only these destinations"},
     },
+    {
+        .name = "TRYAGAIN_KEEP_DEEPBIND",
+        .default_text = "0",
+        .value = VALUE_BOOL,
+        .offset = FIELD(keep_deepbind),
+        .accepts = "0 or 1",
+        .meaning = "1: leave `dlopen(..., RTLD_DEEPBIND)` as asked; that library's calls are then "
+                   "not reached (see Limits)",
+        .flag = {.kind = FLAG_NONE},
+    },
 };
 
 _Static_assert(sizeof(tryagain_options) / sizeof(tryagain_options[0]) == TRYAGAIN_OPTION_COUNT,

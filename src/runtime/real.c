@@ -1,5 +1,6 @@
-/* libcurl is found, never loaded: RTLD_NEXT sees a libcurl the program linked; one it
-   dlopen()ed with RTLD_LOCAL (pycurl, PHP) is only reachable by name with RTLD_NOLOAD. */
+/* libcurl is found, never loaded, wherever the program has it: linked, dlopen()ed with
+   RTLD_LOCAL by a plugin or pycurl, under any soname, or two flavours at once. Each libcurl
+   object gets a table of its own, and each call goes to the libcurl its caller uses. */
 #include "runtime/real.h"
 
 #include <dlfcn.h>
@@ -7,55 +8,58 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+#include "runtime/libcurl_locate.h"
+#include "runtime/real_dl.h"
 
 /* No lock is held while binding: dlsym and dlopen take the dynamic loader's lock, and a thread
    holding that lock (running a constructor inside dlopen) may itself call a hook. Binding twice
-   is harmless, so the first complete table published wins. */
-static _Atomic(const struct real_curl *) published_curl;
+   is harmless: the first complete entry published wins, the others are dropped. */
 
-static void *lookup(void *library, const char *name)
-{
-    return dlsym(library ? library : RTLD_NEXT, name);
-}
+#define LIBCURLS_MAX 8
+#define CALLERS_MAX 32
 
-static void *find_loaded_libcurl(void)
-{
-    static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4", "libcurl-nss.so.4",
-                                        "libcurl.so.3"};
-    for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        void *library = dlopen(names[i], RTLD_LAZY | RTLD_NOLOAD);
-        if(library)
-            return library;
-    }
-    return NULL;
-}
+struct libcurl_entry {
+    struct real_curl table; /* first: the table's address is the entry's */
+    uintptr_t base;
+    void *handle; /* keeps the libcurl loaded while its table exists */
+};
+
+/* Entries are immutable once published, and never freed. */
+static _Atomic(struct libcurl_entry *) libcurls[LIBCURLS_MAX];
+static _Atomic(const struct real_curl *) default_table;
+
+/* Objects that called a hook, by address span, with the table their calls go to. */
+struct caller_entry {
+    uintptr_t start, end;
+    const struct real_curl *table;
+};
+static _Atomic(struct caller_entry *) callers[CALLERS_MAX];
+
+static __thread const struct real_curl *chosen_next;
 
 static void bind_from(void *library, struct real_curl *out)
 {
-    out->easy_perform = (CURLcode(*)(CURL *))lookup(library, "curl_easy_perform");
-    out->easy_setopt = (CURLcode(*)(CURL *, CURLoption, ...))lookup(library, "curl_easy_setopt");
-    out->easy_getinfo = (CURLcode(*)(CURL *, CURLINFO, ...))lookup(library, "curl_easy_getinfo");
-    out->easy_duphandle = (CURL * (*)(CURL *)) lookup(library, "curl_easy_duphandle");
-    out->easy_reset = (void (*)(CURL *))lookup(library, "curl_easy_reset");
-    out->easy_cleanup = (void (*)(CURL *))lookup(library, "curl_easy_cleanup");
-    out->easy_strerror = (const char *(*)(CURLcode))lookup(library, "curl_easy_strerror");
-    out->multi_init = (CURLM * (*)(void)) lookup(library, "curl_multi_init");
-    out->multi_cleanup = (CURLMcode(*)(CURLM *))lookup(library, "curl_multi_cleanup");
-    out->multi_setopt =
-        (CURLMcode(*)(CURLM *, CURLMoption, ...))lookup(library, "curl_multi_setopt");
-    out->multi_add_handle = (CURLMcode(*)(CURLM *, CURL *))lookup(library, "curl_multi_add_handle");
-    out->multi_remove_handle =
-        (CURLMcode(*)(CURLM *, CURL *))lookup(library, "curl_multi_remove_handle");
-    out->multi_perform = (CURLMcode(*)(CURLM *, int *))lookup(library, "curl_multi_perform");
-    out->multi_socket_action = (CURLMcode(*)(CURLM *, curl_socket_t, int, int *))lookup(
-        library, "curl_multi_socket_action");
-    out->multi_info_read = (CURLMsg * (*)(CURLM *, int *)) lookup(library, "curl_multi_info_read");
-    out->multi_timeout = (CURLMcode(*)(CURLM *, long *))lookup(library, "curl_multi_timeout");
-    out->multi_wait = (CURLMcode(*)(CURLM *, struct curl_waitfd *, unsigned, int, int *))lookup(
-        library, "curl_multi_wait");
-    out->multi_poll = (CURLMcode(*)(CURLM *, struct curl_waitfd *, unsigned, int, int *))lookup(
-        library, "curl_multi_poll");
+    *(void **)&out->easy_perform = real_dlsym(library, "curl_easy_perform");
+    *(void **)&out->easy_setopt = real_dlsym(library, "curl_easy_setopt");
+    *(void **)&out->easy_getinfo = real_dlsym(library, "curl_easy_getinfo");
+    *(void **)&out->easy_duphandle = real_dlsym(library, "curl_easy_duphandle");
+    *(void **)&out->easy_reset = real_dlsym(library, "curl_easy_reset");
+    *(void **)&out->easy_cleanup = real_dlsym(library, "curl_easy_cleanup");
+    *(void **)&out->easy_strerror = real_dlsym(library, "curl_easy_strerror");
+    *(void **)&out->multi_init = real_dlsym(library, "curl_multi_init");
+    *(void **)&out->multi_cleanup = real_dlsym(library, "curl_multi_cleanup");
+    *(void **)&out->multi_setopt = real_dlsym(library, "curl_multi_setopt");
+    *(void **)&out->multi_add_handle = real_dlsym(library, "curl_multi_add_handle");
+    *(void **)&out->multi_remove_handle = real_dlsym(library, "curl_multi_remove_handle");
+    *(void **)&out->multi_perform = real_dlsym(library, "curl_multi_perform");
+    *(void **)&out->multi_socket_action = real_dlsym(library, "curl_multi_socket_action");
+    *(void **)&out->multi_info_read = real_dlsym(library, "curl_multi_info_read");
+    *(void **)&out->multi_timeout = real_dlsym(library, "curl_multi_timeout");
+    *(void **)&out->multi_wait = real_dlsym(library, "curl_multi_wait");
+    *(void **)&out->multi_poll = real_dlsym(library, "curl_multi_poll");
 }
 
 static bool complete(const struct real_curl *table)
@@ -68,31 +72,158 @@ static bool complete(const struct real_curl *table)
            table->multi_timeout && table->multi_wait;
 }
 
-const struct real_curl *real_curl(void)
+static struct libcurl_entry *entry_of_base(uintptr_t base)
 {
-    const struct real_curl *table = atomic_load_explicit(&published_curl, memory_order_acquire);
-    if(table)
-        return table;
-    struct real_curl candidate = {0};
-    bind_from(NULL, &candidate);
-    if(!complete(&candidate)) {
-        void *library = find_loaded_libcurl();
-        if(library)
-            bind_from(library, &candidate);
+    for(int i = 0; i < LIBCURLS_MAX; i++) {
+        struct libcurl_entry *entry = atomic_load_explicit(&libcurls[i], memory_order_acquire);
+        if(!entry)
+            return NULL;
+        if(entry->base == base)
+            return entry;
     }
-    if(!complete(&candidate))
-        return NULL; /* no libcurl loaded (yet): asked again next time */
-    /* Racing binders each make their own table; one is published, the others are dropped. */
-    struct real_curl *mine = malloc(sizeof(*mine));
+    return NULL;
+}
+
+static const struct real_curl *publish(struct libcurl_entry *mine)
+{
+    for(int i = 0; i < LIBCURLS_MAX; i++) {
+        struct libcurl_entry *expected = NULL;
+        if(atomic_compare_exchange_strong(&libcurls[i], &expected, mine))
+            return &mine->table;
+        if(expected->base == mine->base) {
+            free(mine); /* another thread bound the same libcurl first */
+            return &expected->table;
+        }
+    }
+    free(mine);
+    return NULL; /* more libcurl objects than anyone loads */
+}
+
+const struct real_curl *real_curl_of(const void *function)
+{
+    struct loaded_object object;
+    if(!function || !libcurl_locate_object(function, &object) || object.is_this_library)
+        return NULL;
+    struct libcurl_entry *known = entry_of_base(object.base);
+    if(known)
+        return &known->table;
+    void *handle = libcurl_locate_pin(&object);
+    if(!handle)
+        return NULL;
+    struct libcurl_entry candidate = {.base = object.base, .handle = handle};
+    bind_from(handle, &candidate.table);
+    if(!complete(&candidate.table)) {
+        dlerror(); /* nothing of this search may reach the program's dlerror() */
+        dlclose(handle);
+        return NULL;
+    }
+    struct libcurl_entry *mine = malloc(sizeof(*mine));
     if(!mine)
         return NULL;
     *mine = candidate;
-    const struct real_curl *expected = NULL;
-    if(!atomic_compare_exchange_strong(&published_curl, &expected, mine)) {
-        free(mine);
-        return expected;
+    return publish(mine);
+}
+
+/* The global scope's functions, each the next definition after this library: what the main
+   program's references bind to. Bound name by name, so that another preloaded library placed
+   after this one (an interposer of curl_easy_perform only) stays in the chain. */
+static const struct real_curl *global_scope_table(void)
+{
+    struct real_curl candidate;
+    bind_from(RTLD_NEXT, &candidate);
+    if(!complete(&candidate)) {
+        dlerror();
+        return NULL;
     }
+    struct real_curl *mine = malloc(sizeof(*mine));
+    if(mine)
+        *mine = candidate;
     return mine;
+}
+
+const struct real_curl *real_curl(void)
+{
+    const struct real_curl *table = atomic_load_explicit(&default_table, memory_order_acquire);
+    if(table)
+        return table;
+    table = global_scope_table();
+    if(!table)
+        table = real_curl_of(libcurl_locate_any());
+    if(!table)
+        return NULL; /* no libcurl loaded (yet): asked again next time */
+    const struct real_curl *expected = NULL;
+    if(!atomic_compare_exchange_strong(&default_table, &expected, table))
+        return expected; /* a global-scope table made meanwhile is dropped with the process */
+    return table;
+}
+
+static const struct real_curl *known_caller(uintptr_t address)
+{
+    for(int i = 0; i < CALLERS_MAX; i++) {
+        const struct caller_entry *entry = atomic_load_explicit(&callers[i], memory_order_acquire);
+        if(!entry)
+            return NULL;
+        if(address >= entry->start && address < entry->end)
+            return entry->table;
+    }
+    return NULL;
+}
+
+static void remember_caller(const struct loaded_object *object, const struct real_curl *table)
+{
+    struct caller_entry *mine = malloc(sizeof(*mine));
+    if(!mine)
+        return;
+    *mine = (struct caller_entry){object->start, object->end, table};
+    for(int i = 0; i < CALLERS_MAX; i++) {
+        struct caller_entry *expected = NULL;
+        if(atomic_compare_exchange_strong(&callers[i], &expected, mine))
+            return;
+    }
+    free(mine); /* full: this caller is looked up each time */
+}
+
+/* The main program's scope is the global one: the default table is what it would reach. An
+   object whose dependencies provide no libcurl (it got the functions by dlsym, say) too. */
+static const struct real_curl *resolve_caller(uintptr_t address)
+{
+    struct loaded_object object;
+    if(!libcurl_locate_object((const void *)address, &object))
+        return real_curl();
+    const struct real_curl *table = NULL;
+    if(!object.is_this_library)
+        table = real_curl_of(libcurl_locate_for_object(&object));
+    if(!table)
+        table = real_curl();
+    if(table && !object.is_this_library)
+        remember_caller(&object, table);
+    return table;
+}
+
+const struct real_curl *real_curl_for(const void *caller)
+{
+    const struct real_curl *chosen = chosen_next;
+    if(chosen) {
+        chosen_next = NULL;
+        return chosen;
+    }
+    const struct real_curl *table = known_caller((uintptr_t)caller);
+    return table ? table : resolve_caller((uintptr_t)caller);
+}
+
+void real_curl_choose_next(const struct real_curl *table)
+{
+    chosen_next = table;
+}
+
+int real_curl_index(const struct real_curl *table)
+{
+    for(int i = 0; table && i < LIBCURLS_MAX; i++) {
+        if((const struct real_curl *)atomic_load_explicit(&libcurls[i], memory_order_acquire) ==
+           table)
+            return i;
+    }
+    return -1;
 }
 
 static _Atomic(int (*)(int, const struct sockaddr *, socklen_t)) bound_connect;
@@ -100,7 +231,7 @@ static _Atomic(int (*)(int, const struct sockaddr *, socklen_t)) bound_connect;
 static int (*bind_connect(void))(int, const struct sockaddr *, socklen_t)
 {
     int (*found)(int, const struct sockaddr *, socklen_t) =
-        (int (*)(int, const struct sockaddr *, socklen_t))dlsym(RTLD_NEXT, "connect");
+        (int (*)(int, const struct sockaddr *, socklen_t))real_dlsym(RTLD_NEXT, "connect");
     atomic_store_explicit(&bound_connect, found, memory_order_release);
     return found;
 }
@@ -109,6 +240,12 @@ static int (*bind_connect(void))(int, const struct sockaddr *, socklen_t)
 __attribute__((constructor)) static void bind_connect_at_load(void)
 {
     bind_connect();
+}
+
+void *real_connect_function(void)
+{
+    void *function = (void *)atomic_load_explicit(&bound_connect, memory_order_acquire);
+    return function ? function : (void *)bind_connect();
 }
 
 int real_connect(int fd, const struct sockaddr *address, socklen_t length)

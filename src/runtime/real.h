@@ -30,10 +30,31 @@ struct real_curl {
                             int timeout_ms, int *ready);
 };
 
-/* libcurl's functions, bound when first needed: NULL while no libcurl is loaded. Never loads
-   libcurl itself. */
+/* One table per libcurl object in the process, bound when first needed: NULL while no libcurl
+   is loaded. Never loads libcurl itself.
+
+   real_curl_for(caller): the table of the libcurl the calling object would have reached
+   without this library (its own dependencies'; the global scope's for the main program), or
+   the one an FFI entry (ffi_entry.c) chose for this very call. Hooks pass their return
+   address: real_curl_of_caller(). */
+const struct real_curl *real_curl_for(const void *caller);
+#define real_curl_of_caller() real_curl_for(__builtin_return_address(0))
+
+/* The first libcurl found: the global scope's, else any loaded object's. */
 const struct real_curl *real_curl(void);
 
+/* The table of the libcurl object that defines function; NULL if that object is no complete
+   libcurl. */
+const struct real_curl *real_curl_of(const void *function);
+
+/* 0, 1... for each table, in the order they were made; -1 for NULL. */
+int real_curl_index(const struct real_curl *table);
+
+/* The next real_curl_for() on this thread returns table, whoever calls. */
+void real_curl_choose_next(const struct real_curl *table);
+
 int real_connect(int fd, const struct sockaddr *address, socklen_t length);
+/* The C library's connect(), as real_connect calls it. */
+void *real_connect_function(void);
 
 #endif

@@ -361,6 +361,58 @@ int refusing_port(int *socket_fd)
     return ntohs(address.sin_port);
 }
 
+static void greet_late(int listen_fd, int count_fd, long delay_ms)
+{
+    alarm(30); /* never outlive a broken test */
+    struct timespec wait = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+    while(nanosleep(&wait, &wait) != 0 && errno == EINTR)
+        continue;
+    if(listen(listen_fd, 16) != 0)
+        _exit(3);
+    for(;;) {
+        int client = accept(listen_fd, NULL, NULL);
+        if(client < 0)
+            continue;
+        if(write(count_fd, "a", 1) != 1 || write(client, "hello\n", 6) != 6)
+            _exit(4);
+        close(client);
+    }
+}
+
+void late_listener_start(struct late_listener *listener, long delay_ms)
+{
+    int listen_fd;
+    listener->port = refusing_port(&listen_fd);
+    int pipe_fds[2];
+    assert_int_equal(pipe(pipe_fds), 0);
+    fflush(NULL);
+    listener->pid = fork();
+    assert_true(listener->pid >= 0);
+    if(listener->pid == 0) {
+        close(pipe_fds[0]);
+        greet_late(listen_fd, pipe_fds[1], delay_ms);
+    }
+    close(pipe_fds[1]);
+    close(listen_fd);
+    listener->count_fd = pipe_fds[0];
+}
+
+int late_listener_stop(struct late_listener *listener)
+{
+    if(listener->pid <= 0)
+        return 0;
+    kill(listener->pid, SIGKILL);
+    waitpid(listener->pid, NULL, 0);
+    listener->pid = 0;
+    int accepted = 0;
+    char bytes[64];
+    ssize_t got;
+    while((got = read(listener->count_fd, bytes, sizeof(bytes))) > 0)
+        accepted += (int)got;
+    close(listener->count_fd);
+    return accepted;
+}
+
 int count_occurrences(const char *haystack, size_t length, const char *needle)
 {
     size_t needle_length = strlen(needle);

@@ -81,6 +81,18 @@ void assert_same_body_every_attempt(const struct server *server, const char *pat
    comes late calls listen() on *socket_fd itself (test_connect.c), so the port stays its own. */
 int refusing_port(int *socket_fd);
 
+/* A TCP listener on 127.0.0.1 that starts listening delay_ms from now, in a child process, on
+   a refusing_port() (so connections are refused until then, and the port cannot be taken), and
+   greets each connection with "hello\n". */
+struct late_listener {
+    pid_t pid;
+    int port;
+    int count_fd; /* one byte per accepted connection */
+};
+void late_listener_start(struct late_listener *listener, long delay_ms);
+/* Stops it (if started); returns how many connections it accepted. */
+int late_listener_stop(struct late_listener *listener);
+
 /* Number of non-overlapping occurrences of needle in the first length bytes of haystack. */
 int count_occurrences(const char *haystack, size_t length, const char *needle);
 /* The test body byte i of scripted_server.py's size=N bodies. */

@@ -567,6 +567,71 @@ static void test_doctor_on_a_script_looks_at_its_interpreter(void **state)
     expect_in_output("calls curl_easy_perform");
 }
 
+static bool installed(const char *program)
+{
+    if(file_exists(program))
+        return true;
+    fprintf(stderr, "skipped: %s is not installed\n", program);
+    return false;
+}
+
+/* git's HTTP(S) runs in its remote helpers, which drive libcurl-gnutls with the multi
+   interface: the doctor says so instead of "does not link libcurl". */
+static void test_doctor_on_git_follows_its_remote_helpers(void **state)
+{
+    (void)state;
+    if(!installed("/usr/bin/git"))
+        return;
+    doctor("git");
+    assert_int_equal(run.exit_status, 0);
+    expect_in_output("its HTTP(S) runs in ");
+    expect_in_output("/git-remote-https, which links libcurl");
+    expect_in_output("uses libcurl's multi interface: those transfers are retried");
+    expect_in_output("verdict: tryagain can help: tryagain [options] git ... (retried: libcurl "
+                     "transfers, blocking connect() calls)");
+}
+
+static void test_doctor_on_php_finds_its_curl_extension(void **state)
+{
+    (void)state;
+    if(!installed("/usr/bin/php"))
+        return;
+    doctor("php");
+    assert_int_equal(run.exit_status, 0);
+    expect_in_output("PHP's curl extension /usr/lib/php/");
+    expect_in_output("/curl.so (enabled in /etc/php/");
+    expect_in_output("which links libcurl.so.4 and calls curl_easy_perform: those transfers are "
+                     "retried");
+    expect_in_output("(retried: libcurl transfers, blocking connect() calls)");
+}
+
+static void test_doctor_on_cmake(void **state)
+{
+    (void)state;
+    if(!installed("/usr/bin/cmake"))
+        return;
+    doctor("cmake");
+    assert_int_equal(run.exit_status, 0);
+    expect_in_output("links libcurl.so.4");
+    expect_in_output("calls curl_easy_perform: failed transfers are retried");
+    expect_in_output("(retried: libcurl transfers");
+}
+
+static void test_doctor_on_a_go_program(void **state)
+{
+    (void)state;
+    const char *program = build_path("tests/reach/go_hello", 5);
+    if(!file_exists(program)) {
+        fprintf(stderr, "skipped: no Go toolchain to build a Go program (apt-get install "
+                        "golang-go)\n");
+        return;
+    }
+    doctor(program);
+    assert_int_equal(run.exit_status, 1);
+    expect_in_output("a Go program: Go makes its own system calls");
+    expect_in_output("verdict: tryagain cannot help");
+}
+
 static void test_doctor_usage_errors(void **state)
 {
     (void)state;
@@ -661,6 +726,10 @@ int main(void)
         T(test_doctor_on_a_static_binary),
         T(test_doctor_on_a_setuid_copy),
         T(test_doctor_on_a_script_looks_at_its_interpreter),
+        T(test_doctor_on_git_follows_its_remote_helpers),
+        T(test_doctor_on_php_finds_its_curl_extension),
+        T(test_doctor_on_cmake),
+        T(test_doctor_on_a_go_program),
         T(test_doctor_usage_errors),
         T(test_install_into_destdir_and_run_it),
         T(test_a_command_without_its_library_says_so),

@@ -98,6 +98,7 @@ static void empty_environment_gives_every_default(void **state)
     assert_false(config.stats);
     assert_int_equal(config.connect_kinds, CONNECT_TCP);
     assert_int_equal(config.connect_to.count, 0);
+    assert_false(config.keep_deepbind);
 }
 
 static void empty_values_are_the_same_as_unset(void **state)
@@ -118,13 +119,13 @@ static void valid_values_are_taken(void **state)
     (void)state;
     struct tryagain_config config;
     struct warnings warnings;
-    parse_with(&config, &warnings, 14, "TRYAGAIN_MAX_ATTEMPTS", "3", "TRYAGAIN_BASE_DELAY_MS", "50",
+    parse_with(&config, &warnings, 15, "TRYAGAIN_MAX_ATTEMPTS", "3", "TRYAGAIN_BASE_DELAY_MS", "50",
                "TRYAGAIN_MAX_DELAY_MS", " 2000 ", "TRYAGAIN_JITTER", "Decorrelated",
                "TRYAGAIN_MAX_RETRY_AFTER_MS", "0", "TRYAGAIN_DEADLINE_MS", "86400000",
                "TRYAGAIN_RETRY_STATUS", "429, 5xx", "TRYAGAIN_RETRY_UNSAFE", "1", "TRYAGAIN_HOSTS",
                "api.example.com,*.example.org", "TRYAGAIN_LOG", "2", "TRYAGAIN_LOG_FILE",
                "/tmp/tryagain.log", "TRYAGAIN_LOG_FORMAT", "json", "TRYAGAIN_STATS", "yes",
-               "TRYAGAIN_CONNECT", "tcp,unix");
+               "TRYAGAIN_CONNECT", "tcp,unix", "TRYAGAIN_KEEP_DEEPBIND", "1");
     assert_int_equal(warnings.count, 0);
     assert_int_equal(config.max_attempts, 3);
     assert_int_equal(config.base_delay_ms, 50);
@@ -142,6 +143,7 @@ static void valid_values_are_taken(void **state)
     assert_int_equal(config.log_format, LOG_FORMAT_JSON);
     assert_true(config.stats);
     assert_int_equal(config.connect_kinds, CONNECT_TCP | CONNECT_UNIX);
+    assert_true(config.keep_deepbind);
 }
 
 static void every_jitter_word_is_accepted(void **state)

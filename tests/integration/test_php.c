@@ -1,0 +1,218 @@
+/* PHP 8.2 (Debian's php-cli and php-curl) under the library. PHP opens every extension with
+   RTLD_DEEPBIND, so before issue 10 nothing it did through curl.so or sockets.so was reached.
+   tests/programs/php_client.php makes the calls. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define ENV(...)                                                                                   \
+    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50",                \
+                           "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+#define PHP "/usr/bin/php"
+#define LATE_MS 400
+
+static struct server server;
+static struct run_result run;
+static struct late_listener listener;
+static char body_path[64];
+
+static int stop_everything(void **state)
+{
+    (void)state;
+    server_stop(&server);
+    run_result_free(&run);
+    late_listener_stop(&listener);
+    if(body_path[0])
+        unlink(body_path);
+    body_path[0] = '\0';
+    return 0;
+}
+
+static void show_run(void)
+{
+    fprintf(stderr, "exit %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n", run.exit_status,
+            run.elapsed_ms, run.out, (int)(run.err_len < 4000 ? run.err_len : 4000), run.err);
+}
+
+#define EXPECT(condition)                                                                          \
+    do {                                                                                           \
+        if(!(condition))                                                                           \
+            show_run();                                                                            \
+        assert_true(condition);                                                                    \
+    } while(0)
+
+/* Skips (true) where PHP cannot run under the library: not installed (scripts/setup.sh
+   installs it), or the sanitizer run, whose ASan runtime refuses RTLD_DEEPBIND itself. */
+static bool php_unavailable(void)
+{
+    if(access(PHP, X_OK) != 0 || access("/usr/lib/php", F_OK) != 0) {
+        fprintf(stderr, "skipped: %s is not installed (apt-get install php-cli php-curl)\n", PHP);
+        return true;
+    }
+    const char *first = getenv("TRYAGAIN_TEST_PRELOAD_FIRST");
+    if(first && strstr(first, "libasan")) {
+        fprintf(stderr, "skipped: libasan refuses PHP's RTLD_DEEPBIND extensions itself\n");
+        return true;
+    }
+    return false;
+}
+
+static const char *client(void)
+{
+    return source_path("tests/programs/php_client.php", 1);
+}
+
+static void curl_exec_returntransfer_gets_the_final_answer(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/plain: 503 body=down | 200 body=up\n"
+                          "/rt: 429 ra=0 | 503 | 200 body=hello\n");
+    /* Without the library PHP gets the 503. */
+    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/plain", 0)), NULL,
+                NULL, 0, false);
+    assert_run_output(&run, "status=503 body=down\n");
+    run_result_free(&run);
+    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/rt", 0)), ENV(),
+                NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=200 body=hello\n");
+    assert_int_equal(server_requests(&server, "/rt"), 3);
+    EXPECT(strstr(run.err, "HTTP 429, attempt 1/5"));
+}
+
+static void curl_exec_into_a_file_keeps_only_the_final_body(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/file: 503 body=not-this | 200 size=100000\n");
+    snprintf(body_path, sizeof(body_path), "/tmp/tryagain-php-XXXXXX");
+    int fd = mkstemp(body_path);
+    assert_true(fd >= 0);
+    close(fd);
+    run_program(&run, ARGV(PHP, client(), "file", server_url(&server, "/file", 0), body_path),
+                ENV(), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=200 body=(in file)\n");
+    assert_int_equal(server_requests(&server, "/file"), 2);
+    FILE *file = fopen(body_path, "rb");
+    assert_non_null(file);
+    size_t length = 0;
+    int byte;
+    while((byte = fgetc(file)) != EOF) {
+        assert_int_equal(byte, pattern_byte(length));
+        length++;
+    }
+    fclose(file);
+    assert_int_equal(length, 100000);
+}
+
+static void a_post_is_resent_whole(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/post: 503 | 429 ra=0 | 201 body=made\n");
+    run_program(&run, ARGV(PHP, client(), "post", server_url(&server, "/post", 0), "5000"), ENV(),
+                NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=201 body=made\n");
+    assert_same_body_every_attempt(&server, "/post", 3, 5000);
+}
+
+static void curl_getinfo_reports_the_last_attempt_when_attempts_run_out(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/down: 502 body=first | 503 body=still-down\n");
+    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/down", 0)),
+                ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=503 body=still-down\n");
+    assert_int_equal(server_requests(&server, "/down"), 3);
+    EXPECT(strstr(run.err, "giving up"));
+}
+
+/* PHP FFI: ffi.so (a DEEPBIND group of its own) dlopens libcurl and takes its functions with
+   dlsym on libcurl's handle. */
+static void php_ffi_transfers_are_retried(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    server_start(&server, "/ffi: 503 body=down | 200 body=through-ffi\n");
+    run_program(&run,
+                ARGV(PHP, "-d", "ffi.enable=1", client(), "ffi", "libcurl-gnutls.so.4",
+                     server_url(&server, "/ffi", 0)),
+                ENV(), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    /* libcurl writes the body with C stdio, PHP its line with its own: either may come first. */
+    EXPECT(strstr(run.out, "through-ffi") && strstr(run.out, "rc=0 status=200\n"));
+    EXPECT(!strstr(run.out, "down"));
+    assert_int_equal(server_requests(&server, "/ffi"), 2);
+}
+
+static const char *listener_port(void)
+{
+    static char port[16];
+    snprintf(port, sizeof(port), "%d", listener.port);
+    return port;
+}
+
+static void socket_connect_waits_for_a_late_server(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    late_listener_start(&listener, LATE_MS);
+    run_program(&run, ARGV(PHP, client(), "socket", listener_port()),
+                ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "connected read=hello\n");
+    EXPECT(run.elapsed_ms >= LATE_MS - 100);
+    EXPECT(strstr(run.err, "Connection refused (ECONNREFUSED), attempt 1/40"));
+    assert_int_equal(late_listener_stop(&listener), 1);
+}
+
+/* fsockopen() connects non-blocking and waits in poll() for its timeout: a non-blocking
+   connect() is the program's own (README, "Only blocking connects"), so PHP sees the refusal
+   at once, exactly as without the library. */
+static void fsockopen_connects_non_blocking_and_is_left_alone(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    late_listener_start(&listener, 2000);
+    run_program(&run, ARGV(PHP, client(), "fsockopen", listener_port()),
+                ENV("TRYAGAIN_MAX_ATTEMPTS=40", "TRYAGAIN_LOG=2", ), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "failed errno=111\n");
+    EXPECT(run.elapsed_ms < 1500);
+    EXPECT(!strstr(run.err, "connect 127.0.0.1"));
+    assert_int_equal(late_listener_stop(&listener), 0);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_teardown(name, stop_everything)
+    const struct CMUnitTest tests[] = {
+        T(curl_exec_returntransfer_gets_the_final_answer),
+        T(curl_exec_into_a_file_keeps_only_the_final_body),
+        T(a_post_is_resent_whole),
+        T(curl_getinfo_reports_the_last_attempt_when_attempts_run_out),
+        T(php_ffi_transfers_are_retried),
+        T(socket_connect_waits_for_a_late_server),
+        T(fsockopen_connects_non_blocking_and_is_left_alone),
+    };
+#undef T
+    return cmocka_run_group_tests_name("PHP", tests, NULL, NULL);
+}
