@@ -8,10 +8,8 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50",                \
-                           "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+/* What every run of this suite starts from. */
+#define REACH_RETRIES "TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50", "TRYAGAIN_LOG=1"
 #define LATE_MS 400
 
 static struct server server;
@@ -27,17 +25,10 @@ static int stop_everything(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d signal %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n", run.exit_status,
-            run.term_signal, run.elapsed_ms, run.out,
-            (int)(run.err_len < 4000 ? run.err_len : 4000), run.err);
-}
-
 #define EXPECT(condition)                                                                          \
     do {                                                                                           \
         if(!(condition))                                                                           \
-            show_run();                                                                            \
+            show_run(&run);                                                                        \
         assert_true(condition);                                                                    \
     } while(0)
 
@@ -83,7 +74,7 @@ static void every_binding_style_is_reached_through_deepbind(void **state)
         snprintf(expected, sizeof(expected), "status=200 body=%s\n", styles[i]);
         run_program(&run,
                     ARGV(host(), "fetch", reach(library, 0), server_url(&server, path, 0), "deep"),
-                    ENV(), NULL, 0, true);
+                    ENV(REACH_RETRIES), NULL, 0, true);
         EXPECT(run.exit_status == 0);
         assert_run_output(&run, expected);
         assert_int_equal(server_requests(&server, path), 3);
@@ -100,7 +91,7 @@ static void keeping_deepbind_leaves_the_group_unreached(void **state)
     run_program(
         &run,
         ARGV(host(), "fetch", reach("libdeep_now.so", 0), server_url(&server, "/kept", 0), "deep"),
-        ENV("TRYAGAIN_KEEP_DEEPBIND=1", ), NULL, 0, true);
+        ENV(REACH_RETRIES, "TRYAGAIN_KEEP_DEEPBIND=1"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=503 body=down\n");
     assert_int_equal(server_requests(&server, "/kept"), 1);
@@ -115,7 +106,7 @@ static void a_blocking_connect_inside_a_deepbind_group_waits(void **state)
     char port[16];
     snprintf(port, sizeof(port), "%d", listener.port);
     run_program(&run, ARGV(host(), "connect", reach("libdeep_fullrelro.so", 0), port),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(REACH_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "connect=0 read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -132,7 +123,7 @@ static void a_load_from_inside_a_deepbind_group_is_reached(void **state)
     run_program(&run,
                 ARGV(host(), "nested", reach("libdeep_lazy.so", 0), reach("libinner.so", 1),
                      server_url(&server, "/inner", 0)),
-                ENV(), NULL, 0, true);
+                ENV(REACH_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "inner status=200 body=inner\n");
     assert_int_equal(server_requests(&server, "/inner"), 3);
@@ -163,11 +154,11 @@ static void assert_origin_loads_as_without_library(const char *preload)
         char variable[1200];
         snprintf(variable, sizeof(variable), "LD_PRELOAD=%s %s", first ? first : "", preload);
         run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how),
-                    ENV(variable, ), NULL, 0, false);
+                    ENV(REACH_RETRIES, variable), NULL, 0, false);
     }
     else {
-        run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how), ENV(), NULL,
-                    0, true);
+        run_program(&run, ARGV(host(), "origin", reach("liborigin_caller.so", 0), how),
+                    ENV(REACH_RETRIES), NULL, 0, true);
     }
     assert_run_output(&run, without);
     free(without);
@@ -193,7 +184,8 @@ static void dl_errors_and_noload_are_unchanged(void **state)
     char *without = strdup(run.out);
     EXPECT(strstr(without, "dlsym next nothing: NULL, dlerror: "));
     run_result_free(&run);
-    run_program(&run, ARGV(host(), "errors", "libcurl.so.4", "libz.so.1"), ENV(), NULL, 0, true);
+    run_program(&run, ARGV(host(), "errors", "libcurl.so.4", "libz.so.1"), ENV(REACH_RETRIES), NULL,
+                0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, without);
     free(without);
@@ -221,7 +213,7 @@ static void transfers_go_on_while_another_thread_dlopens(void **state)
     run_program(&run,
                 ARGV(host(), "threads", reach("libdeep_lazy.so", 0), server_url(&server, "", 0),
                      threads, transfers, reach("libdeep_now.so", 1), how),
-                ENV("TRYAGAIN_LOG=0", ), NULL, 0, true);
+                ENV(REACH_RETRIES, "TRYAGAIN_LOG=0"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(count_occurrences(run.out, run.out_len, "status=200 body=ok\n") == THREADS * TRANSFERS);
     EXPECT(strstr(run.out, "failures=0\n"));

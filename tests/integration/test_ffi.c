@@ -8,10 +8,8 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50",                \
-                           "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+/* What every run of this suite starts from. */
+#define FFI_RETRIES "TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50", "TRYAGAIN_LOG=1"
 #define PYTHON "/usr/bin/python3"
 #define LATE_MS 400
 
@@ -28,16 +26,10 @@ static int stop_everything(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n", run.exit_status,
-            run.elapsed_ms, run.out, (int)(run.err_len < 4000 ? run.err_len : 4000), run.err);
-}
-
 #define EXPECT(condition)                                                                          \
     do {                                                                                           \
         if(!(condition))                                                                           \
-            show_run();                                                                            \
+            show_run(&run);                                                                        \
         assert_true(condition);                                                                    \
     } while(0)
 
@@ -68,8 +60,8 @@ static void ctypes_transfers_are_retried(void **state)
                 false);
     assert_run_output(&run, "libcurl.so.4 ssl_ctx=0 rc=0 status=503 body=down\n");
     run_result_free(&run);
-    run_program(&run, ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/py", 0)), ENV(), NULL, 0,
-                true);
+    run_program(&run, ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/py", 0)), ENV(FFI_RETRIES),
+                NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "libcurl.so.4 ssl_ctx=0 rc=0 status=200 body=from-ctypes\n");
     assert_int_equal(server_requests(&server, "/py"), 3);
@@ -83,7 +75,7 @@ static void ctypes_drives_both_flavours_each_to_its_own(void **state)
     run_program(&run,
                 ARGV(PYTHON, ctypes_fetch(), "libcurl.so.4", url("/o", 0), "libcurl-gnutls.so.4",
                      url("/g", 1)),
-                ENV(), NULL, 0, true);
+                ENV(FFI_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "libcurl.so.4 ssl_ctx=0 rc=0 status=200 body=openssl\n"
                             "libcurl-gnutls.so.4 ssl_ctx=4 rc=0 status=200 body=gnutls\n");
@@ -100,8 +92,8 @@ static void a_renamed_libcurl_is_found_by_ctypes_and_by_a_plugin(void **state)
     }
     server_start(&server, "/k: 503 | 200 body=kurl\n"
                           "/p: 503 | 200 body=plugin\n");
-    run_program(&run, ARGV(PYTHON, ctypes_fetch(), reach("libkurl.so.4", 0), url("/k", 0)), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(PYTHON, ctypes_fetch(), reach("libkurl.so.4", 0), url("/k", 0)),
+                ENV(FFI_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(strstr(run.out, "libkurl.so.4 ssl_ctx=0 rc=0 status=200 body=kurl\n"));
     assert_int_equal(server_requests(&server, "/k"), 2);
@@ -111,7 +103,7 @@ static void a_renamed_libcurl_is_found_by_ctypes_and_by_a_plugin(void **state)
     run_program(&run,
                 ARGV(build_path("tests/tools/dlopen_curl", 3), "plugin",
                      reach("libkurl_plugin.so", 1), url("/p", 0)),
-                ENV(), NULL, 0, true);
+                ENV(FFI_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "inner status=200 body=plugin\n");
     assert_int_equal(server_requests(&server, "/p"), 2);
@@ -129,7 +121,7 @@ static void two_flavours_in_one_program_each_reach_their_own(void **state)
     run_program(&run,
                 ARGV(reach("two_flavours", 0), reach("libinner_gnutls.so", 1), url("/own", 0),
                      url("/plugin", 1)),
-                ENV(), NULL, 0, true);
+                ENV(FFI_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "own ssl_ctx=0\n"
                             "plugin ssl_ctx=4\n"
@@ -154,7 +146,8 @@ static void ctypes_connect_from_libc_waits_for_a_late_server(void **state)
              "rc = libc.connect(s.fileno(), address, len(address))\n"
              "print('rc=%%d read=%%s' %% (rc, s.recv(16).decode() if rc == 0 else ''), end='')\n",
              listener.port);
-    run_program(&run, ARGV(PYTHON, "-c", script), ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+    run_program(&run, ARGV(PYTHON, "-c", script), ENV(FFI_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=40"),
+                NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "rc=0 read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);

@@ -600,8 +600,8 @@ static void test_doctor_on_php_finds_its_curl_extension(void **state)
     assert_int_equal(run.exit_status, 0);
     expect_in_output("PHP's curl extension /usr/lib/php/");
     expect_in_output("/curl.so (enabled in /etc/php/");
-    expect_in_output("which links libcurl.so.4 and calls curl_easy_perform: those transfers are "
-                     "retried");
+    expect_in_output("which links libcurl.so.4 and calls curl_easy_perform and libcurl's multi "
+                     "interface: those transfers are retried");
     expect_in_output("(retried: libcurl transfers, blocking connect() calls)");
 }
 

@@ -10,10 +10,8 @@
 
 #include "harness.h"
 
-#define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define ENV(...)                                                                                   \
-    ((const char *const[]){"TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50",                \
-                           "TRYAGAIN_LOG=1", __VA_ARGS__ NULL})
+/* What every run of this suite starts from. */
+#define PHP_RETRIES "TRYAGAIN_BASE_DELAY_MS=20", "TRYAGAIN_MAX_DELAY_MS=50", "TRYAGAIN_LOG=1"
 #define PHP "/usr/bin/php"
 #define LATE_MS 400
 
@@ -34,16 +32,10 @@ static int stop_everything(void **state)
     return 0;
 }
 
-static void show_run(void)
-{
-    fprintf(stderr, "exit %d after %ld ms\nstdout [%s]\nstderr [%.*s]\n", run.exit_status,
-            run.elapsed_ms, run.out, (int)(run.err_len < 4000 ? run.err_len : 4000), run.err);
-}
-
 #define EXPECT(condition)                                                                          \
     do {                                                                                           \
         if(!(condition))                                                                           \
-            show_run();                                                                            \
+            show_run(&run);                                                                        \
         assert_true(condition);                                                                    \
     } while(0)
 
@@ -80,8 +72,8 @@ static void curl_exec_returntransfer_gets_the_final_answer(void **state)
                 NULL, 0, false);
     assert_run_output(&run, "status=503 body=down\n");
     run_result_free(&run);
-    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/rt", 0)), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/rt", 0)),
+                ENV(PHP_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=200 body=hello\n");
     assert_int_equal(server_requests(&server, "/rt"), 3);
@@ -99,7 +91,7 @@ static void curl_exec_into_a_file_keeps_only_the_final_body(void **state)
     assert_true(fd >= 0);
     close(fd);
     run_program(&run, ARGV(PHP, client(), "file", server_url(&server, "/file", 0), body_path),
-                ENV(), NULL, 0, true);
+                ENV(PHP_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=200 body=(in file)\n");
     assert_int_equal(server_requests(&server, "/file"), 2);
@@ -121,8 +113,8 @@ static void a_post_is_resent_whole(void **state)
     if(php_unavailable())
         return;
     server_start(&server, "/post: 503 | 429 ra=0 | 201 body=made\n");
-    run_program(&run, ARGV(PHP, client(), "post", server_url(&server, "/post", 0), "5000"), ENV(),
-                NULL, 0, true);
+    run_program(&run, ARGV(PHP, client(), "post", server_url(&server, "/post", 0), "5000"),
+                ENV(PHP_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=201 body=made\n");
     assert_same_body_every_attempt(&server, "/post", 3, 5000);
@@ -135,7 +127,7 @@ static void curl_getinfo_reports_the_last_attempt_when_attempts_run_out(void **s
         return;
     server_start(&server, "/down: 502 body=first | 503 body=still-down\n");
     run_program(&run, ARGV(PHP, client(), "returntransfer", server_url(&server, "/down", 0)),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=3", ), NULL, 0, true);
+                ENV(PHP_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=3"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "status=503 body=still-down\n");
     assert_int_equal(server_requests(&server, "/down"), 3);
@@ -153,7 +145,7 @@ static void php_ffi_transfers_are_retried(void **state)
     run_program(&run,
                 ARGV(PHP, "-d", "ffi.enable=1", client(), "ffi", "libcurl-gnutls.so.4",
                      server_url(&server, "/ffi", 0)),
-                ENV(), NULL, 0, true);
+                ENV(PHP_RETRIES), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     /* libcurl writes the body with C stdio, PHP its line with its own: either may come first. */
     EXPECT(strstr(run.out, "through-ffi") && strstr(run.out, "rc=0 status=200\n"));
@@ -175,7 +167,7 @@ static void socket_connect_waits_for_a_late_server(void **state)
         return;
     late_listener_start(&listener, LATE_MS);
     run_program(&run, ARGV(PHP, client(), "socket", listener_port()),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=40", ), NULL, 0, true);
+                ENV(PHP_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=40"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "connected read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -193,7 +185,7 @@ static void fsockopen_connects_non_blocking_and_is_left_alone(void **state)
         return;
     late_listener_start(&listener, 2000);
     run_program(&run, ARGV(PHP, client(), "fsockopen", listener_port()),
-                ENV("TRYAGAIN_MAX_ATTEMPTS=40", "TRYAGAIN_LOG=2", ), NULL, 0, true);
+                ENV(PHP_RETRIES, "TRYAGAIN_MAX_ATTEMPTS=40", "TRYAGAIN_LOG=2"), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "failed errno=111\n");
     EXPECT(run.elapsed_ms < 1500);
