@@ -80,6 +80,42 @@ static void curl_exec_returntransfer_gets_the_final_answer(void **state)
     EXPECT(strstr(run.err, "HTTP 429, attempt 1/5"));
 }
 
+/* curl_multi_exec in the loops Composer and Guzzle use: only final answers, one completion
+   each, and the waits honoured. */
+static void run_multi_shape(const char *shape)
+{
+    server_start(&server, "/a: 429 ra=1 body=busy | 200 body=first\n"
+                          "/b: 503 | 503 | 200 body=second\n"
+                          "/c: 200 body=third\n");
+    run_program(&run,
+                ARGV(PHP, client(), shape, server_url(&server, "/a", 0),
+                     server_url(&server, "/b", 1), server_url(&server, "/c", 2)),
+                ENV(PHP_RETRIES), NULL, 0, true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=200 body=first\nstatus=200 body=second\n"
+                            "status=200 body=third\ncompletions=3\n");
+    assert_int_equal(server_requests(&server, "/a"), 2);
+    assert_int_equal(server_requests(&server, "/b"), 3);
+    assert_int_equal(server_requests(&server, "/c"), 1);
+    EXPECT(run.elapsed_ms >= 1000);
+}
+
+static void curl_multi_exec_as_composer(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    run_multi_shape("composer");
+}
+
+static void curl_multi_exec_as_guzzle(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    run_multi_shape("guzzle");
+}
+
 static void curl_exec_into_a_file_keeps_only_the_final_body(void **state)
 {
     (void)state;
@@ -199,6 +235,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(curl_exec_returntransfer_gets_the_final_answer),
         T(curl_exec_into_a_file_keeps_only_the_final_body),
+        T(curl_multi_exec_as_composer),
+        T(curl_multi_exec_as_guzzle),
         T(a_post_is_resent_whole),
         T(curl_getinfo_reports_the_last_attempt_when_attempts_run_out),
         T(php_ffi_transfers_are_retried),

@@ -8,7 +8,13 @@
 //   php php_client.php fsockopen PORT         fsockopen(): PHP connects non-blocking, then polls
 //   php php_client.php ffi LIBRARY URL        libcurl through PHP FFI (dlopen and dlsym from
 //                                             inside ffi.so's group); the body goes to stdout
-// Prints "status=N body=TEXT" (curl) or "connected read=TEXT" / "failed errno=N".
+//   php php_client.php composer URL...        curl_multi_exec, curl_multi_select (5 s) and
+//                                             curl_multi_info_read in one loop, as Composer's
+//                                             downloader does
+//   php php_client.php guzzle URL...          Guzzle's tick: exec, read what finished, select
+//                                             (1 s) only while transfers are active
+// Prints "status=N body=TEXT" (curl; multi modes: one line per URL, in URL order, after the
+// loop) or "connected read=TEXT" / "failed errno=N".
 
 function report_curl($handle, $body)
 {
@@ -64,4 +70,31 @@ if ($mode === 'returntransfer' || $mode === 'post') {
     } else {
         echo "failed errno=$errno\n";
     }
+} elseif ($mode === 'composer' || $mode === 'guzzle') {
+    $multi = curl_multi_init();
+    $handles = [];
+    foreach (array_slice($argv, 2) as $url) {
+        $handle = curl_init($url);
+        curl_setopt($handle, CURLOPT_RETURNTRANSFER, true);
+        curl_multi_add_handle($multi, $handle);
+        $handles[] = $handle;
+    }
+    $done = 0;
+    $active = 0;
+    do {
+        $status = curl_multi_exec($multi, $active);
+        while ($message = curl_multi_info_read($multi)) {
+            $done++;
+            curl_multi_remove_handle($multi, $message['handle']);
+        }
+        if ($mode === 'composer') {
+            curl_multi_select($multi, 5.0);
+        } elseif ($active) {
+            curl_multi_select($multi, 1.0);
+        }
+    } while ($active && $status === CURLM_OK);
+    foreach ($handles as $handle) {
+        report_curl($handle, curl_multi_getcontent($handle));
+    }
+    echo "completions=$done\n";
 }
