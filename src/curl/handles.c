@@ -3,6 +3,7 @@
    so its state needs no lock of its own. */
 #include "curl/handles.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,31 @@
 #define BUCKETS 4096
 
 static struct handle_state *buckets[BUCKETS];
+
+/* A program sets dozens of options on a handle in a row, each a lookup: every thread remembers
+   the last handle it found, valid while no state has left the table since (removals bump the
+   generation; a handle's state only leaves the table when the handle is freed or replaced). */
+static atomic_ulong removals;
+static __thread struct {
+    const void *handle;
+    struct handle_state *state;
+    unsigned long generation;
+} last_found;
+
+static struct handle_state *remembered(const void *handle)
+{
+    if(last_found.handle == handle && last_found.state &&
+       last_found.generation == atomic_load_explicit(&removals, memory_order_acquire))
+        return last_found.state;
+    return NULL;
+}
+
+static void remember(const void *handle, struct handle_state *state, unsigned long generation)
+{
+    last_found.handle = handle;
+    last_found.state = state;
+    last_found.generation = generation;
+}
 
 static size_t bucket_of(const void *handle)
 {
@@ -32,9 +58,15 @@ static struct handle_state *find_locked(const void *handle)
 
 struct handle_state *handles_find(const void *handle)
 {
+    struct handle_state *state = remembered(handle);
+    if(state)
+        return state;
     lock_take(LOCK_HANDLE_TABLE);
-    struct handle_state *state = find_locked(handle);
+    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
+    state = find_locked(handle);
     lock_give(LOCK_HANDLE_TABLE);
+    if(state)
+        remember(handle, state, generation);
     return state;
 }
 
@@ -54,6 +86,7 @@ static struct handle_state *unlink_locked(const void *handle)
     for(struct handle_state **link = &buckets[bucket_of(handle)]; *link; link = &(*link)->next) {
         if((*link)->handle == handle) {
             struct handle_state *found = *link;
+            atomic_fetch_add_explicit(&removals, 1, memory_order_release);
             *link = found->next;
             return found;
         }
@@ -83,8 +116,12 @@ static struct handle_state *new_state(void *handle)
 
 struct handle_state *handles_find_or_add(void *handle)
 {
+    struct handle_state *state = remembered(handle);
+    if(state)
+        return state;
     lock_take(LOCK_HANDLE_TABLE);
-    struct handle_state *state = find_locked(handle);
+    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
+    state = find_locked(handle);
     if(!state) {
         state = new_state(handle);
         if(state) {
@@ -93,6 +130,8 @@ struct handle_state *handles_find_or_add(void *handle)
         }
     }
     lock_give(LOCK_HANDLE_TABLE);
+    if(state)
+        remember(handle, state, generation);
     return state;
 }
 
