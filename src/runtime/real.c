@@ -39,6 +39,9 @@ struct caller_entry {
 static _Atomic(struct caller_entry *) callers[CALLERS_MAX];
 
 static __thread const struct real_curl *chosen_next;
+/* The caller entry this thread matched last: a program makes most of its calls from one object
+   (dozens of curl_easy_setopt per transfer), so most lookups end here. Entries are never freed. */
+static __thread const struct caller_entry *last_caller;
 
 static void bind_from(void *library, struct real_curl *out)
 {
@@ -159,12 +162,17 @@ const struct real_curl *real_curl(void)
 
 static const struct real_curl *known_caller(uintptr_t address)
 {
+    const struct caller_entry *last = last_caller;
+    if(last && address >= last->start && address < last->end)
+        return last->table;
     for(int i = 0; i < CALLERS_MAX; i++) {
         const struct caller_entry *entry = atomic_load_explicit(&callers[i], memory_order_acquire);
         if(!entry)
             return NULL;
-        if(address >= entry->start && address < entry->end)
+        if(address >= entry->start && address < entry->end) {
+            last_caller = entry;
             return entry->table;
+        }
     }
     return NULL;
 }
