@@ -8,27 +8,14 @@
 
 #include "policy/config.h"
 #include "policy/host_patterns.h"
+#include "policy/options.h"
 #include "policy/status_set.h"
 #include "fuzz_input.h"
 
-static const char *const variable_names[] = {
-    "TRYAGAIN_MAX_ATTEMPTS",
-    "TRYAGAIN_BASE_DELAY_MS",
-    "TRYAGAIN_MAX_DELAY_MS",
-    "TRYAGAIN_JITTER",
-    "TRYAGAIN_MAX_RETRY_AFTER_MS",
-    "TRYAGAIN_DEADLINE_MS",
-    "TRYAGAIN_RETRY_STATUS",
-    "TRYAGAIN_RETRY_UNSAFE",
-    "TRYAGAIN_HOSTS",
-    "TRYAGAIN_LOG",
-    "TRYAGAIN_LOG_FILE",
-    "TRYAGAIN_LOG_FORMAT",
-    "TRYAGAIN_STATS",
-    "TRYAGAIN_CONNECT",
-    "TRYAGAIN_CONNECT_TO",
-};
-#define VARIABLE_COUNT (sizeof(variable_names) / sizeof(variable_names[0]))
+/* Every variable the one table of options has (a new one is fuzzed without a change here). */
+#define VARIABLE_COUNT TRYAGAIN_OPTION_COUNT
+#define variable_name(i) (tryagain_options[i].name)
+
 #define DAY_MS 86400000L
 
 struct fuzz_environment {
@@ -43,7 +30,7 @@ struct warning_log {
 static int variable_index(const char *name, size_t length)
 {
     for(size_t i = 0; i < VARIABLE_COUNT; i++) {
-        if(strlen(variable_names[i]) == length && !memcmp(variable_names[i], name, length))
+        if(strlen(variable_name(i)) == length && !memcmp(variable_name(i), name, length))
             return (int)i;
     }
     return -1;
@@ -87,8 +74,8 @@ static void check_warning(const char *line, void *ctx)
     FUZZ_CHECK(!fuzz_has_control_char(line, length)); /* one line, nothing a terminal obeys */
     FUZZ_CHECK(length < 600); /* runtime.c copies warnings into a 600-byte line */
     for(size_t i = 0; i < VARIABLE_COUNT; i++) {
-        const char *at = strstr(line, variable_names[i]);
-        size_t name_length = strlen(variable_names[i]);
+        const char *at = strstr(line, variable_name(i));
+        size_t name_length = strlen(variable_name(i));
         if(at == line + sizeof(prefix) - 1 && at[name_length] == '=')
             log->mentions[i] = true;
     }
