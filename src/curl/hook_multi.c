@@ -2,6 +2,8 @@
    looked after; every other call (libcurl's own multi inside curl_easy_perform, retries off)
    goes straight to libcurl after one test. */
 #define CURL_DISABLE_TYPECHECK 1 /* curl_multi_setopt is a macro under gcc's type checking */
+#define CURL_ALLOW_OLD_MULTI_SOCKET 1 /* curl_multi_socket is hooked too, not a macro here */
+#define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 #include <stdarg.h>
 
@@ -141,6 +143,11 @@ EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
     return code;
 }
 
+/* The multi this thread is inside libcurl for, in one of the program's perform or socket calls:
+   libcurl's curl_multi_socket_all runs curl_multi_perform itself, through the hook, and that
+   inner call must go straight to libcurl (its running count is libcurl's own). */
+static __thread CURLM *driving;
+
 /* What the program is told is running: libcurl's transfers and the ones waiting to retry. */
 static void report_running(struct multi_state *state, int real_running, int *running)
 {
@@ -154,18 +161,64 @@ EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
     const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
-    struct multi_state *state = multis_find(multi);
+    struct multi_state *state = driving == multi ? NULL : multis_find(multi);
     if(!state)
         return real->multi_perform(multi, running);
     multi_retry_start_due(real, state);
     int real_running = 0;
     runtime_in_transfer++;
+    CURLM *outer = driving;
+    driving = multi;
     CURLMcode code = real->multi_perform(multi, &real_running);
+    driving = outer;
     runtime_in_transfer--;
     if(code == CURLM_RECURSIVE_API_CALL)
         return code;
     multi_retry_collect(real, state, runtime_config());
     multi_retry_update_timer(state, true);
+    report_running(state, real_running, running);
+    return code;
+}
+
+/* The program drives its multi (perform, or one of the socket calls): retries that are due
+   start first, then libcurl runs; its completions are read and judged after. */
+enum drive_call { DRIVE_SOCKET_ACTION, DRIVE_SOCKET, DRIVE_SOCKET_ALL };
+
+static CURLMcode drive_real(const struct real_curl *real, enum drive_call call, CURLM *multi,
+                            curl_socket_t socket, int events, int *running)
+{
+    switch(call) {
+    case DRIVE_SOCKET:
+        return real->multi_socket ? real->multi_socket(multi, socket, running)
+                                  : CURLM_INTERNAL_ERROR;
+    case DRIVE_SOCKET_ALL:
+        return real->multi_socket_all ? real->multi_socket_all(multi, running)
+                                      : CURLM_INTERNAL_ERROR;
+    case DRIVE_SOCKET_ACTION:
+        break;
+    }
+    return real->multi_socket_action(multi, socket, events, running);
+}
+
+static CURLMcode drive(const struct real_curl *real, enum drive_call call, CURLM *multi,
+                       curl_socket_t socket, int events, int *running)
+{
+    struct multi_state *state = driving == multi ? NULL : multis_find(multi);
+    if(!state)
+        return drive_real(real, call, multi, socket, events, running);
+    multi_retry_start_due(real, state);
+    int real_running = 0;
+    runtime_in_transfer++;
+    CURLM *outer = driving;
+    driving = multi;
+    CURLMcode code = drive_real(real, call, multi, socket, events, &real_running);
+    driving = outer;
+    runtime_in_transfer--;
+    if(code == CURLM_RECURSIVE_API_CALL)
+        return code;
+    multi_retry_collect(real, state, runtime_config());
+    /* socket_all and a CURL_SOCKET_TIMEOUT action run libcurl's timers. */
+    multi_retry_update_timer(state, call == DRIVE_SOCKET_ALL || socket == CURL_SOCKET_TIMEOUT);
     report_running(state, real_running, running);
     return code;
 }
@@ -176,20 +229,25 @@ EXPORT CURLMcode curl_multi_socket_action(CURLM *multi, curl_socket_t socket, in
     const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
-    struct multi_state *state = multis_find(multi);
-    if(!state)
-        return real->multi_socket_action(multi, socket, events, running);
-    multi_retry_start_due(real, state);
-    int real_running = 0;
-    runtime_in_transfer++;
-    CURLMcode code = real->multi_socket_action(multi, socket, events, &real_running);
-    runtime_in_transfer--;
-    if(code == CURLM_RECURSIVE_API_CALL)
-        return code;
-    multi_retry_collect(real, state, runtime_config());
-    multi_retry_update_timer(state, socket == CURL_SOCKET_TIMEOUT);
-    report_running(state, real_running, running);
-    return code;
+    return drive(real, DRIVE_SOCKET_ACTION, multi, socket, events, running);
+}
+
+/* The deprecated forms, still in old event-loop code: without them a transfer waiting for its
+   retry would never be added back. */
+EXPORT CURLMcode curl_multi_socket(CURLM *multi, curl_socket_t socket, int *running)
+{
+    const struct real_curl *real = real_curl_of_caller();
+    if(!real)
+        return CURLM_INTERNAL_ERROR;
+    return drive(real, DRIVE_SOCKET, multi, socket, 0, running);
+}
+
+EXPORT CURLMcode curl_multi_socket_all(CURLM *multi, int *running)
+{
+    const struct real_curl *real = real_curl_of_caller();
+    if(!real)
+        return CURLM_INTERNAL_ERROR;
+    return drive(real, DRIVE_SOCKET_ALL, multi, CURL_SOCKET_TIMEOUT, 0, running);
 }
 
 EXPORT CURLMsg *curl_multi_info_read(CURLM *multi, int *messages_left)

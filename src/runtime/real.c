@@ -63,6 +63,8 @@ static void bind_from(void *library, struct real_curl *out)
     *(void **)&out->multi_timeout = real_dlsym(library, "curl_multi_timeout");
     *(void **)&out->multi_wait = real_dlsym(library, "curl_multi_wait");
     *(void **)&out->multi_poll = real_dlsym(library, "curl_multi_poll");
+    *(void **)&out->multi_socket = real_dlsym(library, "curl_multi_socket");
+    *(void **)&out->multi_socket_all = real_dlsym(library, "curl_multi_socket_all");
 }
 
 static bool complete(const struct real_curl *table)

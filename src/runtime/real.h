@@ -25,6 +25,9 @@ struct real_curl {
     CURLMcode (*multi_timeout)(CURLM *multi, long *timeout_ms);
     CURLMcode (*multi_wait)(CURLM *multi, struct curl_waitfd extra[], unsigned extra_count,
                             int timeout_ms, int *ready);
+    /* Deprecated since 7.19.5, still exported; NULL where a libcurl lacks them. */
+    CURLMcode (*multi_socket)(CURLM *multi, curl_socket_t socket, int *running);
+    CURLMcode (*multi_socket_all)(CURLM *multi, int *running);
     /* libcurl 7.66 and later; NULL before. */
     CURLMcode (*multi_poll)(CURLM *multi, struct curl_waitfd extra[], unsigned extra_count,
                             int timeout_ms, int *ready);

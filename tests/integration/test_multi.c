@@ -114,6 +114,12 @@ static void test_messages_read_only_after_the_loop(void **state)
     }
 }
 
+static void test_deprecated_socket_all_loop(void **state)
+{
+    (void)state;
+    run_loop("socketall");
+}
+
 /* Without the library the same loop sees the first answers: the test can tell the two apart. */
 static void test_without_the_library_the_loop_sees_the_failures(void **state)
 {
@@ -303,6 +309,7 @@ int main(void)
         cmocka_unit_test_teardown(test_fdset_and_select_loop_as_git, stop_everything),
         cmocka_unit_test_teardown(test_socket_action_over_epoll_and_a_timerfd, stop_everything),
         cmocka_unit_test_teardown(test_messages_read_only_after_the_loop, stop_everything),
+        cmocka_unit_test_teardown(test_deprecated_socket_all_loop, stop_everything),
         cmocka_unit_test_teardown(test_without_the_library_the_loop_sees_the_failures,
                                   stop_everything),
         cmocka_unit_test_teardown(test_curl_parallel_files_hold_only_final_bodies, stop_everything),

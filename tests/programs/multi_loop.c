@@ -4,7 +4,8 @@
    MODE: wait (curl_multi_wait, as R and PHP), poll (curl_multi_poll, as curl -Z), fdset
    (curl_multi_timeout + curl_multi_fdset + select, as git), socket (curl_multi_socket_action
    over epoll and a timerfd, as event-loop daemons), late (curl_multi_wait, and messages read
-   only after the loop ends).
+   only after the loop ends), socketall (the deprecated curl_multi_socket_all and
+   curl_multi_wait, as old event-loop code does).
    Options: --post DATA (every transfer POSTs DATA), --fail (CURLOPT_FAILONERROR),
    --remove-after MS (remove the first transfer from the multi MS ms after the start and
    clean its handle up), --threads N (N threads, each running every URL on a multi of its own;
@@ -13,6 +14,7 @@
    Prints each transfer's body on stdout in URL order, then on stderr one line per completion
    ("done I rc=N status=N left=N") and "loops=N" (calls of perform or socket_action). Exits 0
    when every remaining transfer completed with CURLE_OK (and the child, if any, too). */
+#define CURL_DISABLE_DEPRECATION 1 /* the socketall mode calls curl_multi_socket_all */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <sys/wait.h>
@@ -212,7 +214,10 @@ int main(int argc, char **argv)
         bool late = !strcmp(mode, "late");
         while(running) {
             loops++;
-            curl_multi_perform(multi, &running);
+            if(!strcmp(mode, "socketall"))
+                curl_multi_socket_all(multi, &running);
+            else
+                curl_multi_perform(multi, &running);
             if(!late)
                 read_messages(multi);
             if(remove_after >= 0 && now_ms() - started >= remove_after && !transfers[0].done &&
