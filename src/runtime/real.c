@@ -132,7 +132,7 @@ const struct real_curl *real_curl_of(const void *function)
 /* The global scope's functions, each the next definition after this library: what the main
    program's references bind to. Bound name by name, so that another preloaded library placed
    after this one (an interposer of curl_easy_perform only) stays in the chain. */
-static const struct real_curl *global_scope_table(void)
+static struct real_curl *global_scope_table(void)
 {
     struct real_curl candidate;
     bind_from(RTLD_NEXT, &candidate);
@@ -151,14 +151,15 @@ const struct real_curl *real_curl(void)
     const struct real_curl *table = atomic_load_explicit(&default_table, memory_order_acquire);
     if(table)
         return table;
-    table = global_scope_table();
-    if(!table)
-        table = real_curl_of(libcurl_locate_any());
+    struct real_curl *own = global_scope_table(); /* this thread's, until published */
+    table = own ? own : real_curl_of(libcurl_locate_any());
     if(!table)
         return NULL; /* no libcurl loaded (yet): asked again next time */
     const struct real_curl *expected = NULL;
-    if(!atomic_compare_exchange_strong(&default_table, &expected, table))
-        return expected; /* a global-scope table made meanwhile is dropped with the process */
+    if(!atomic_compare_exchange_strong(&default_table, &expected, table)) {
+        free(own); /* another thread published first; nobody else has seen this one */
+        return expected;
+    }
     return table;
 }
 
