@@ -101,6 +101,8 @@ EXPORT CURLcode curl_easy_perform(CURL *handle)
     if(!handle || !retries_enabled())
         return real->easy_perform(handle);
     struct handle_state *state = handles_find(handle);
+    if(state && state->call.waiting)
+        return CURLE_FAILED_INIT; /* still in a multi to the program, as libcurl would answer */
     if(state && state->call.in_perform)
         return real->easy_perform(handle); /* nested in its own callback: libcurl refuses it */
     if(!state || !state->program.url_retried) {

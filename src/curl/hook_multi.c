@@ -38,15 +38,26 @@ EXPORT CURLMcode curl_multi_cleanup(CURLM *multi)
     const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLM_INTERNAL_ERROR;
-    struct multi_state *state = multis_take(multi);
+    struct multi_state *state = multis_find(multi);
     if(!state)
         return real->multi_cleanup(multi);
-    while(state->tracked_count)
-        multi_retry_forget(state, state->tracked[state->tracked_count - 1]);
-    /* libcurl may still call the timer on its way out: the program's, not ours on freed state. */
+    if(state->in_program_callback)
+        return CURLM_RECURSIVE_API_CALL;
+    /* libcurl may still call the timer on its way out: the program's, not ours. */
     real->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, state->program_timer);
     real->multi_setopt(multi, CURLMOPT_TIMERDATA, state->program_timer_data);
     CURLMcode code = real->multi_cleanup(multi);
+    if(code != CURLM_OK) {
+        /* libcurl refused (called from one of its callbacks): the multi lives on, with us. */
+        if(state->program_timer) {
+            real->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, multi_retry_timer_callback);
+            real->multi_setopt(multi, CURLMOPT_TIMERDATA, (void *)state);
+        }
+        return code;
+    }
+    multis_take(multi);
+    while(state->tracked_count)
+        multi_retry_forget(state, state->tracked[state->tracked_count - 1]);
     multis_free(state);
     return code;
 }
@@ -110,6 +121,8 @@ EXPORT CURLMcode curl_multi_add_handle(CURLM *multi, CURL *handle)
     struct multi_state *state = multis_find(multi);
     if(!state)
         return real->multi_add_handle(multi, handle);
+    if(state->in_program_callback)
+        return CURLM_RECURSIVE_API_CALL;
     struct handle_state *transfer = handle ? handles_find(handle) : NULL;
     if(transfer && transfer->call.multi) {
         /* Still in a multi to the program, though the library took it out to wait. */
@@ -132,14 +145,16 @@ EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
+    if(state && state->in_program_callback)
+        return CURLM_RECURSIVE_API_CALL;
     CURLMcode code = real->multi_remove_handle(multi, handle);
     if(!state || code != CURLM_OK)
         return code;
     struct handle_state *transfer = handle ? handles_find(handle) : NULL;
     if(transfer)
         multi_retry_forget(state, transfer);
-    else
-        multis_drop_messages(state, handle);
+    /* Its unread completion goes too, as libcurl drops it, retried by the library or not. */
+    multis_drop_messages(state, handle);
     return code;
 }
 
@@ -164,6 +179,8 @@ EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
     struct multi_state *state = driving == multi ? NULL : multis_find(multi);
     if(!state)
         return real->multi_perform(multi, running);
+    if(state->in_program_callback)
+        return CURLM_RECURSIVE_API_CALL;
     multi_retry_start_due(real, state);
     int real_running = 0;
     runtime_in_transfer++;
@@ -206,6 +223,8 @@ static CURLMcode drive(const struct real_curl *real, enum drive_call call, CURLM
     struct multi_state *state = driving == multi ? NULL : multis_find(multi);
     if(!state)
         return drive_real(real, call, multi, socket, events, running);
+    if(state->in_program_callback)
+        return CURLM_RECURSIVE_API_CALL;
     multi_retry_start_due(real, state);
     int real_running = 0;
     runtime_in_transfer++;
@@ -258,6 +277,11 @@ EXPORT CURLMsg *curl_multi_info_read(CURLM *multi, int *messages_left)
     struct multi_state *state = multis_find(multi);
     if(!state)
         return real->multi_info_read(multi, messages_left);
+    if(state->in_program_callback) {
+        if(messages_left)
+            *messages_left = 0;
+        return NULL;
+    }
     multi_retry_collect(real, state, runtime_config());
     int left = 0;
     CURLMsg *message = multis_dequeue(state, &left);
@@ -281,8 +305,14 @@ EXPORT CURLMcode curl_multi_timeout(CURLM *multi, long *timeout_ms)
 /* The program's wait, ended by the next retry at the latest. */
 static int capped_timeout(const struct multi_state *state, int timeout_ms)
 {
-    long due = multi_retry_due_in_ms(state);
-    return (int)policy_sooner_timeout(timeout_ms < 0 ? 0 : timeout_ms, due);
+    return (int)policy_sooner_timeout(timeout_ms, multi_retry_due_in_ms(state));
+}
+
+/* Whether the library steps into the program's wait: a multi of its own with a retry
+   waiting, a valid timeout (libcurl answers a negative one itself), outside a callback. */
+static bool shortens_wait(const struct multi_state *state, int timeout_ms)
+{
+    return state && state->waiting_count && timeout_ms >= 0 && !state->in_program_callback;
 }
 
 EXPORT CURLMcode curl_multi_wait(CURLM *multi, struct curl_waitfd extra[], unsigned extra_count,
@@ -292,7 +322,7 @@ EXPORT CURLMcode curl_multi_wait(CURLM *multi, struct curl_waitfd extra[], unsig
     if(!real)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
-    if(!state || !state->waiting_count)
+    if(!shortens_wait(state, timeout_ms))
         return real->multi_wait(multi, extra, extra_count, timeout_ms, ready);
     int capped = capped_timeout(state, timeout_ms);
     if(state->real_running == 0 && extra_count == 0) {
@@ -313,7 +343,7 @@ EXPORT CURLMcode curl_multi_poll(CURLM *multi, struct curl_waitfd extra[], unsig
     if(!real || !real->multi_poll)
         return CURLM_INTERNAL_ERROR;
     struct multi_state *state = multis_find(multi);
-    if(!state || !state->waiting_count)
+    if(!shortens_wait(state, timeout_ms))
         return real->multi_poll(multi, extra, extra_count, timeout_ms, ready);
     return real->multi_poll(multi, extra, extra_count, capped_timeout(state, timeout_ms), ready);
 }

@@ -22,7 +22,9 @@ static void finish(struct multi_state *multi, struct handle_state *state, CURLco
     CURLMsg done = {0};
     done.msg = CURLMSG_DONE;
     done.easy_handle = state->handle;
+    multi->in_program_callback = true; /* the held response goes to the program's callbacks */
     done.data.result = transfer_finish(state, code, plan);
+    multi->in_program_callback = false;
     multis_enqueue(multi, &done);
 }
 
@@ -95,8 +97,10 @@ void multi_retry_collect(const struct real_curl *real, struct multi_state *multi
             multis_enqueue(multi, &copy);
             continue;
         }
+        multi->in_program_callback = true; /* judging may rewind the program's upload */
         struct retry_plan plan =
             transfer_judge(real, state->handle, state, config, copy.data.result);
+        multi->in_program_callback = false;
         if(plan.retry && wait_for_retry(real, multi, state, &plan))
             continue;
         plan.retry = false;
@@ -143,15 +147,16 @@ void multi_retry_forget(struct multi_state *multi, struct handle_state *state)
 }
 
 /* Tells the program's timer the sooner of libcurl's expiry and the next retry; always when
-   libcurl asked (it expects to be heard), otherwise only on a change. */
-static int tell_timer(struct multi_state *multi, bool libcurl_asked)
+   asked to (libcurl called, or the program's timer has just fired: a one-shot timer that fired
+   early, before the retry was due, must be set again), otherwise only on a change. */
+static int tell_timer(struct multi_state *multi, bool always)
 {
     long long now = clock_now_ms();
     long long retry = next_due_ms(multi);
     long long expiry = multi->libcurl_expiry_ms;
     if(retry >= 0 && (expiry < 0 || retry < expiry))
         expiry = retry;
-    if(!libcurl_asked && expiry == multi->told_expiry_ms)
+    if(!always && expiry == multi->told_expiry_ms)
         return 0;
     multi->told_expiry_ms = expiry;
     if(!multi->program_timer)
@@ -165,10 +170,12 @@ void multi_retry_update_timer(struct multi_state *multi, bool timers_ran)
     if(!multi->program_timer)
         return;
     /* libcurl ran every timer that had expired and told of any new one; one it set earlier
-       and did not replace is spent, and must not hold back the program's timer forever. */
-    if(timers_ran && multi->libcurl_expiry_ms >= 0 && multi->libcurl_expiry_ms <= clock_now_ms())
+       and did not replace is spent, and must not hold back the program's timer forever. A
+       millisecond or two of slack: libcurl rounds its timeouts down. */
+    if(timers_ran && multi->libcurl_expiry_ms >= 0 &&
+       multi->libcurl_expiry_ms + 2 <= clock_now_ms())
         multi->libcurl_expiry_ms = -1;
-    tell_timer(multi, false);
+    tell_timer(multi, timers_ran);
 }
 
 int multi_retry_timer_callback(CURLM *handle, long timeout_ms, void *userp)

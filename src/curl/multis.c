@@ -164,9 +164,6 @@ void multis_drop_messages(struct multi_state *multi, const void *handle)
         }
         node = next;
     }
-    /* The message handed out last is invalid once its handle is removed, as libcurl's is. */
-    if(multi->handed_out && multi->handed_out->message.easy_handle == handle) {
-        free(multi->handed_out);
-        multi->handed_out = NULL;
-    }
+    /* The message handed out last stays readable until the next curl_multi_info_read: code
+       that removes msg->easy_handle and then cleans it up reads the message after the remove. */
 }

@@ -26,6 +26,10 @@ struct multi_state {
     size_t tracked_capacity;
     int waiting_count; /* of them, removed from the real multi until their retry is due */
     int real_running; /* the real multi's running count, as last reported */
+    /* Set while the library calls the program's callbacks from its own code (a held response
+       handed over, an upload rewound): the multi answers CURLM_RECURSIVE_API_CALL then, as
+       libcurl does from inside its callbacks. */
+    bool in_program_callback;
 
     /* Completions for the program, first in, first out. handed_out is the one
        curl_multi_info_read returned last: it stays valid until the next call, as libcurl's. */

@@ -114,6 +114,57 @@ static void test_messages_read_only_after_the_loop(void **state)
     }
 }
 
+/* Event loops arm timers from a cached clock and fire a little early: the retry is not due
+   yet, and the program's timer must be set again for it. */
+static void test_a_timer_that_fires_early_is_set_again(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 429 ra=1 | 200 body=final-a\n");
+    run_program(&run, ARGV(multi_loop(), "socket", "--early-timer", "40", url("/a", 0)),
+                ENV(QUICK_RETRIES), NULL, 0, true);
+    if(run.exit_status != 0)
+        show_run(&run);
+    assert_int_equal(run.exit_status, 0);
+    assert_run_output(&run, "final-a");
+    assert_int_equal(server_requests(&server, "/a"), 2);
+}
+
+/* The final response is handed over by the library, outside libcurl; a write callback that
+   calls curl_multi_remove_handle there is refused as libcurl refuses it in its callbacks. */
+static void test_a_remove_from_a_callback_is_refused_as_by_libcurl(void **state)
+{
+    (void)state;
+    /* Held whole as it may be retried, then final: the wait would pass the deadline. */
+    server_start(&server, "/a: 503 size=200000\n");
+    run_program(
+        &run, ARGV(multi_loop(), "wait", "--remove-in-callback", url("/a", 0)),
+        ENV("TRYAGAIN_BASE_DELAY_MS=5000", "TRYAGAIN_JITTER=none", "TRYAGAIN_DEADLINE_MS=1000"),
+        NULL, 0, true);
+    if(run.exit_status != 0)
+        show_run(&run);
+    assert_int_equal(run.term_signal, 0);
+    assert_int_equal(run.exit_status, 0);
+    assert_int_equal(run.out_len, 200000);
+    for(size_t i = 0; i < run.out_len; i += 997)
+        assert_int_equal((unsigned char)run.out[i], pattern_byte(i));
+    assert_non_null(strstr(run.err, "remove in callback -> 8")); /* CURLM_RECURSIVE_API_CALL */
+    assert_int_equal(server_requests(&server, "/a"), 1);
+}
+
+/* Removing a transfer drops its unread completion, whether the library retried it or not. */
+static void test_remove_drops_the_unread_completion(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 503 | 200 body=retried\n");
+    char file_url[600];
+    snprintf(file_url, sizeof(file_url), "file://%s", source_path("README.md", 6));
+    run_program(&run, ARGV(multi_loop(), "removedone", url("/a", 0), file_url), ENV(QUICK_RETRIES),
+                NULL, 0, true);
+    assert_int_equal(run.exit_status, 0);
+    assert_non_null(strstr(run.err, "after remove: no message"));
+    assert_null(strstr(run.err, "message changed after remove"));
+}
+
 static void test_deprecated_socket_all_loop(void **state)
 {
     (void)state;
@@ -310,6 +361,10 @@ int main(void)
         cmocka_unit_test_teardown(test_socket_action_over_epoll_and_a_timerfd, stop_everything),
         cmocka_unit_test_teardown(test_messages_read_only_after_the_loop, stop_everything),
         cmocka_unit_test_teardown(test_deprecated_socket_all_loop, stop_everything),
+        cmocka_unit_test_teardown(test_a_timer_that_fires_early_is_set_again, stop_everything),
+        cmocka_unit_test_teardown(test_a_remove_from_a_callback_is_refused_as_by_libcurl,
+                                  stop_everything),
+        cmocka_unit_test_teardown(test_remove_drops_the_unread_completion, stop_everything),
         cmocka_unit_test_teardown(test_without_the_library_the_loop_sees_the_failures,
                                   stop_everything),
         cmocka_unit_test_teardown(test_curl_parallel_files_hold_only_final_bodies, stop_everything),

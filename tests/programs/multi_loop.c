@@ -10,7 +10,12 @@
    --remove-after MS (remove the first transfer from the multi MS ms after the start and
    clean its handle up), --threads N (N threads, each running every URL on a multi of its own;
    wait and poll modes), --fork-at MS (fork MS ms after the start; the child makes one easy
-   transfer of the last URL and exits with its CURLcode).
+   transfer of the last URL and exits with its CURLcode), --early-timer MS (socket mode: arm the
+   timer MS ms before the time libcurl asked for, as event loops with a cached clock do),
+   --remove-in-callback (the write callback tries to remove its transfer from the multi, which
+   libcurl refuses there with CURLM_RECURSIVE_API_CALL; prints "remove in callback -> N").
+   Mode removedone: run to the end without reading messages, remove every transfer, then read:
+   prints "after remove: no message" when nothing is left, as libcurl does.
    Prints each transfer's body on stdout in URL order, then on stderr one line per completion
    ("done I rc=N status=N left=N") and "loops=N" (calls of perform or socket_action). Exits 0
    when every remaining transfer completed with CURLE_OK (and the child, if any, too). */
@@ -41,6 +46,9 @@ struct transfer {
 static struct transfer transfers[TRANSFERS_MAX];
 static int transfer_count;
 static long loops;
+static long early_timer_ms;
+static bool remove_in_callback;
+static CURLM *the_multi;
 static int epoll_fd = -1;
 static int timer_fd = -1;
 
@@ -48,6 +56,10 @@ static size_t collect(char *data, size_t size, size_t count, void *userdata)
 {
     struct transfer *t = userdata;
     size_t length = size * count;
+    if(remove_in_callback && !t->length) {
+        CURLMcode code = curl_multi_remove_handle(the_multi, t->handle);
+        fprintf(stderr, "remove in callback -> %d\n", (int)code);
+    }
     char *grown = realloc(t->body, t->length + length + 1);
     if(!grown)
         return 0;
@@ -91,7 +103,11 @@ static void read_messages(CURLM *multi)
             failures++;
         if(i >= 0)
             transfers[i].done = true;
-        curl_multi_remove_handle(multi, message->easy_handle);
+        CURL *handle = message->easy_handle;
+        curl_multi_remove_handle(multi, handle);
+        /* Still readable after the remove, as libcurl's own message is. */
+        if(message->easy_handle != handle)
+            fprintf(stderr, "message changed after remove\n");
     }
 }
 
@@ -120,7 +136,7 @@ static int on_timer(CURLM *multi, long timeout_ms, void *userp)
     struct itimerspec spec = {0};
     if(timeout_ms >= 0) {
         /* 0 would disarm: the shortest wait instead */
-        long ms = timeout_ms > 0 ? timeout_ms : 1;
+        long ms = timeout_ms > early_timer_ms ? timeout_ms - early_timer_ms : 1;
         spec.it_value.tv_sec = ms / 1000;
         spec.it_value.tv_nsec = (ms % 1000) * 1000000L;
     }
@@ -169,6 +185,7 @@ int main(int argc, char **argv)
     bool stop_at_zero = false;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     CURLM *multi = curl_multi_init();
+    the_multi = multi;
     for(int i = 2; i < argc; i++) {
         if(!strcmp(argv[i], "--post") && i + 1 < argc) {
             post = argv[++i];
@@ -180,6 +197,14 @@ int main(int argc, char **argv)
         }
         if(!strcmp(argv[i], "--remove-after") && i + 1 < argc) {
             remove_after = atol(argv[++i]);
+            continue;
+        }
+        if(!strcmp(argv[i], "--early-timer") && i + 1 < argc) {
+            early_timer_ms = atol(argv[++i]);
+            continue;
+        }
+        if(!strcmp(argv[i], "--remove-in-callback")) {
+            remove_in_callback = true;
             continue;
         }
         if(!strcmp(argv[i], "--stop-at-zero")) {
@@ -211,7 +236,7 @@ int main(int argc, char **argv)
     else {
         long long started = now_ms();
         int running = 1;
-        bool late = !strcmp(mode, "late");
+        bool late = !strcmp(mode, "late") || !strcmp(mode, "removedone");
         while(running) {
             loops++;
             if(!strcmp(mode, "socketall"))
@@ -252,8 +277,18 @@ int main(int argc, char **argv)
                 curl_multi_wait(multi, NULL, 0, 1000, NULL);
             }
         }
-        if(late)
+        if(!strcmp(mode, "removedone")) {
+            for(int i = 0; i < transfer_count; i++) {
+                curl_multi_remove_handle(multi, transfers[i].handle);
+                transfers[i].done = true;
+            }
+            int left = 0;
+            CURLMsg *message = curl_multi_info_read(multi, &left);
+            fprintf(stderr, "after remove: %s\n", message ? "a message" : "no message");
+        }
+        else if(late) {
             read_messages(multi);
+        }
     }
     for(int i = 0; i < transfer_count; i++) {
         if(transfers[i].removed)
