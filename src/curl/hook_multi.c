@@ -39,8 +39,12 @@ EXPORT CURLMcode curl_multi_cleanup(CURLM *multi)
     struct multi_state *state = multis_take(multi);
     if(!state)
         return real->multi_cleanup(multi);
-    while(state->tracked_count)
-        multi_retry_forget(state, state->tracked[state->tracked_count - 1]);
+    while(state->tracked_count) {
+        struct handle_state *transfer = state->tracked[state->tracked_count - 1];
+        if(transfer->call.in_perform)
+            practices_finish(transfer); /* the handle lives on: the program's values back */
+        multi_retry_forget(state, transfer);
+    }
     /* libcurl may still call the timer on its way out: the program's, not ours on freed state. */
     real->multi_setopt(multi, CURLMOPT_TIMERFUNCTION, state->program_timer);
     real->multi_setopt(multi, CURLMOPT_TIMERDATA, state->program_timer_data);
@@ -134,6 +138,8 @@ EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
     if(!state || code != CURLM_OK)
         return code;
     struct handle_state *transfer = handle ? handles_find(handle) : NULL;
+    if(transfer && transfer->call.multi == state && transfer->call.in_perform)
+        practices_finish(transfer); /* given up mid-call: the program's values back */
     if(transfer)
         multi_retry_forget(state, transfer);
     else
