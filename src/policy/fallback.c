@@ -65,11 +65,13 @@ bool fallback_parse(const char *text, struct fallback_map *out)
     memset(out, 0, sizeof(*out));
     struct fallback_map map = {0};
     const char *p = text;
-    while(*p) {
+    bool more = *p != '\0';
+    while(more) { /* every entry, the one after a last comma too: "a=b," is malformed */
         size_t length = strcspn(p, ",");
         const char *start = p;
         const char *end = p + length;
-        p = *end ? end + 1 : end;
+        more = *end == ',';
+        p = end + (more ? 1 : 0);
         while(start < end && isspace((unsigned char)*start))
             start++;
         while(end > start && isspace((unsigned char)end[-1]))

@@ -21,12 +21,16 @@ static const char *const variable_names[] = {
     "TRYAGAIN_RETRY_STATUS",
     "TRYAGAIN_RETRY_UNSAFE",
     "TRYAGAIN_HOSTS",
+    "TRYAGAIN_IDEMPOTENCY_KEY",
+    "TRYAGAIN_FALLBACK",
+    "TRYAGAIN_FALLBACK_AFTER",
     "TRYAGAIN_LOG",
     "TRYAGAIN_LOG_FILE",
     "TRYAGAIN_LOG_FORMAT",
     "TRYAGAIN_STATS",
     "TRYAGAIN_CONNECT",
     "TRYAGAIN_CONNECT_TO",
+    "TRYAGAIN_KEEP_DEEPBIND",
 };
 #define VARIABLE_COUNT (sizeof(variable_names) / sizeof(variable_names[0]))
 #define DAY_MS 86400000L
