@@ -57,6 +57,8 @@ void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_
     gate->program_refused = false;
     gate->header_bytes = 0;
     gate->retry_after_length = 0;
+    gate->request_id[0] = '\0';
+    gate->request_id_rank = 0;
 }
 
 /* The next capacity of a buffer that must hold needed elements, starting at first. */
@@ -198,10 +200,40 @@ static enum delivery start_streaming(struct gate *gate)
     return release_held(gate);
 }
 
+/* The server's request id, from the most specific header that names one. Ids are not secrets
+   (they are what a provider asks to be quoted), and only id characters are kept. */
+static void note_request_id(struct gate *gate, const char *data, size_t length)
+{
+    int rank = request_id_rank(data, length);
+    if(rank <= gate->request_id_rank)
+        return;
+    char id[REQUEST_ID_MAX];
+    if(!request_id_value(data, length, id, sizeof(id)))
+        return;
+    memcpy(gate->request_id, id, sizeof(id));
+    gate->request_id_rank = rank;
+}
+
 static void note_header_line(struct gate *gate, const char *data, size_t length)
 {
-    /* Most lines are neither: one look at the first byte sends them on their way. */
-    if(length == 0 || (data[0] != 'H' && data[0] != 'r' && data[0] != 'R'))
+    /* Most lines are none of these: one look at the first byte sends them on their way. */
+    if(length == 0)
+        return;
+    switch(data[0]) {
+    case 'x':
+    case 'X':
+    case 'r':
+    case 'R':
+    case 'c':
+    case 'C':
+    case 'f':
+    case 'F':
+        note_request_id(gate, data, length);
+        break;
+    default:
+        break;
+    }
+    if(data[0] != 'H' && data[0] != 'r' && data[0] != 'R')
         return;
     if(length >= 5 && !memcmp(data, "HTTP/", 5)) {
         /* A new response begins (1xx, a redirect, a proxy's CONNECT reply, the final one). */
@@ -212,6 +244,8 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
             status = (space[1] - '0') * 100 + (space[2] - '0') * 10 + (space[3] - '0');
         gate->status = status;
         gate->retry_after_length = 0;
+        gate->request_id[0] = '\0';
+        gate->request_id_rank = 0;
         return;
     }
     static const char name[] = "retry-after:";

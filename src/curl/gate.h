@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "policy/request_id.h"
+
 /* The shape of libcurl's write and header callbacks. */
 typedef size_t (*gate_sink_fn)(char *data, size_t size, size_t count, void *userdata);
 
@@ -70,6 +72,8 @@ struct gate {
     size_t header_bytes;
     char retry_after[GATE_RETRY_AFTER_MAX];
     size_t retry_after_length; /* 0: no Retry-After in the latest header block */
+    char request_id[REQUEST_ID_MAX]; /* the server's id for the request, "" when none */
+    int request_id_rank; /* of the header it came from (policy/request_id.h), 0 when none */
 };
 
 void gate_init(struct gate *gate);

@@ -157,6 +157,7 @@ struct handle_state *handles_duplicate(const struct handle_state *source, void *
 
 void handles_forget_settings(struct handle_state *state)
 {
+    practices_forget(&state->call.practice);
     settings_free(&state->program);
     settings_init(&state->program);
     memset(&state->installed, 0, sizeof(state->installed));
@@ -178,6 +179,7 @@ void handles_free(struct handle_state *state)
 {
     if(!state)
         return;
+    practices_forget(&state->call.practice);
     settings_free(&state->program);
     gate_free(&state->gate);
     free(state);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "curl/gate.h"
+#include "curl/practices.h"
 #include "curl/settings.h"
 #include "policy/retry_plan.h"
 
@@ -38,6 +39,9 @@ struct call_state {
     bool waiting; /* removed from the real multi until its retry is due */
     long long retry_due_ms; /* when waiting: the monotonic time to add it again */
     long retry_wait_ms; /* when waiting: the wait the plan asked for */
+
+    /* Idempotency key, fallback host and ids of the call (curl/practices.c). */
+    struct practice_call practice;
 };
 
 struct handle_state {

@@ -56,8 +56,12 @@ EXPORT CURLMcode curl_multi_cleanup(CURLM *multi)
         return code;
     }
     multis_take(multi);
-    while(state->tracked_count)
-        multi_retry_forget(state, state->tracked[state->tracked_count - 1]);
+    while(state->tracked_count) {
+        struct handle_state *transfer = state->tracked[state->tracked_count - 1];
+        if(transfer->call.in_perform)
+            practices_finish(transfer); /* the handle lives on: the program's values back */
+        multi_retry_forget(state, transfer);
+    }
     multis_free(state);
     return code;
 }
@@ -151,6 +155,8 @@ EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
     if(!state || code != CURLM_OK)
         return code;
     struct handle_state *transfer = handle ? handles_find(handle) : NULL;
+    if(transfer && transfer->call.multi == state && transfer->call.in_perform)
+        practices_finish(transfer); /* given up mid-call: the program's values back */
     if(transfer)
         multi_retry_forget(state, transfer);
     /* Its unread completion goes too, as libcurl drops it, retried by the library or not. */

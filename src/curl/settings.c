@@ -91,6 +91,9 @@ void settings_note(struct program_settings *settings, CURLoption option, union o
     case CURLOPT_SEEKDATA:
         settings->seek_data = value.object;
         break;
+    case CURLOPT_HTTPHEADER:
+        settings->headers = value.object;
+        break;
     case CURLOPT_URL: {
         char *copy = value.object ? strdup(value.object) : NULL;
         free(settings->url);

@@ -36,6 +36,9 @@ struct program_settings {
     curl_seek_callback seek_fn;
     void *seek_data;
     char *url; /* owned */
+    /* CURLOPT_HTTPHEADER: the program's list, which libcurl does not copy either; the library
+       puts its idempotency key in front of it for one call (curl/practices.c). */
+    struct curl_slist *headers;
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
     struct request_shape request;
 };
@@ -49,6 +52,7 @@ static inline bool settings_notes(CURLoption option)
 {
     switch((int)option) {
     case CURLOPT_URL:
+    case CURLOPT_HTTPHEADER:
     case CURLOPT_WRITEFUNCTION:
     case CURLOPT_WRITEDATA:
     case CURLOPT_HEADERFUNCTION:

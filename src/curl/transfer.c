@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "curl/gate.h"
+#include "curl/practices.h"
 #include "curl/upload.h"
 #include "policy/log_format.h"
 #include "policy/request.h"
@@ -86,7 +87,9 @@ static bool may_hold(void *ctx, long status)
         .idempotent = state->call.idempotent,
         .retry_after_ms = retry_after_ms(&state->gate),
     };
-    return policy_outcome_retryable(runtime_config(), &so_far, state->call.attempt) == PLAN_RETRY;
+    const struct tryagain_config *config = runtime_config();
+    enum plan_reason reason = policy_outcome_retryable(config, &so_far, state->call.attempt);
+    return reason == PLAN_RETRY || practices_may_fall_back(state, config, reason);
 }
 
 /* A completed transfer's status is the last status line the gate saw; libcurl is asked only
@@ -121,7 +124,7 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
                                : policy_gives_up(plan->reason, result->curl_code != CURLE_OK)
                                    ? EVENT_GIVE_UP
                                    : EVENT_DONE;
-    if(!runtime_log_wanted(kind))
+    if(!runtime_log_wanted(kind) && !(state->call.practice.fallback_url && config->log_level >= 1))
         return;
     const char *url = state->program.url;
     struct log_event event = {
@@ -138,6 +141,7 @@ static void log_attempt(const struct real_curl *real, const struct handle_state 
         .wait_reason = plan->wait_reason,
         .outcome = policy_reason_text(plan->reason),
     };
+    practices_log_fields(state, &event);
     runtime_log(&event);
 }
 
@@ -149,7 +153,9 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
     upload_match_hooks(real, handle, state);
     struct call_state *call = &state->call;
     call->upload_start_offset = -1; /* the reader notes it before the first read */
-    call->idempotent = policy_method_idempotent(request_method(&state->program.request));
+    call->idempotent =
+        practices_begin(real, handle, state, config,
+                        policy_method_idempotent(request_method(&state->program.request)));
     call->in_perform = true;
     /* The clock is read only when a deadline needs it. */
     call->started_ms = config->deadline_ms ? clock_now_ms() : 0;
@@ -169,6 +175,7 @@ struct retry_plan transfer_judge(const struct real_curl *real, CURL *handle,
     long elapsed = config->deadline_ms ? (long)(clock_now_ms() - call->started_ms) : 0;
     struct retry_plan plan = policy_plan(config, &call->last, call->attempt, elapsed,
                                          call->previous_wait_ms, clock_random());
+    practices_judged(state, config, &plan);
     if(plan.retry && !upload_rewind(state, call->last.request_sent)) {
         plan.retry = false;
         plan.reason = PLAN_NOT_REWINDABLE;
@@ -190,6 +197,7 @@ void transfer_next_attempt(struct handle_state *state, long waited_for_ms)
     call->previous_wait_ms = waited_for_ms;
     call->attempt++;
     call->upload_bytes_read = 0;
+    practices_next_attempt(state);
     gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
 }
 
@@ -200,6 +208,7 @@ CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct
         code = CURLE_WRITE_ERROR;
     struct call_state *call = &state->call;
     call->in_perform = false;
+    practices_finish(state);
     bool gave_up = policy_gives_up(plan->reason, code != CURLE_OK);
     runtime_count_call(STATS_TRANSFER, call->attempt, call->attempt > 1 && !gave_up, gave_up,
                        call->waited_ms);

@@ -279,6 +279,7 @@ static bool apply_value(struct launch_plan *plan, const struct flag_ref *ref, co
         break;
     case FLAG_WORD:
     case FLAG_LIST:
+    case FLAG_NAME:
     case FLAG_PATH:
         /* Empty would mean "unset" to the library: never what someone typing a flag meant. */
         if(!*value || !library_accepts(name, value))

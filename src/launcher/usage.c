@@ -59,6 +59,7 @@ static void describe(const struct option_flag *flag, const struct tryagain_optio
             snprintf(out, size, "%s", option->accepts);
         break;
     case FLAG_LIST:
+    case FLAG_NAME:
         snprintf(out, size, "%s, e.g. %s", flag->help, flag->example);
         break;
     default:

@@ -114,6 +114,14 @@ static bool parse_value(const struct tryagain_option *spec, const char *text,
         return parse_connect_kinds(text, field);
     case VALUE_CONNECT_FILTER:
         return connect_filter_parse(text, field);
+    case VALUE_HEADER_NAME:
+        if(!*text) {
+            *(char *)field = '\0';
+            return true;
+        }
+        return idempotency_name_parse(text, field);
+    case VALUE_FALLBACK_MAP:
+        return fallback_parse(text, field);
     }
     return false;
 }

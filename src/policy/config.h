@@ -6,7 +6,9 @@
 #include <stdbool.h>
 
 #include "policy/connect_filter.h"
+#include "policy/fallback.h"
 #include "policy/host_patterns.h"
+#include "policy/idempotency.h"
 #include "policy/status_set.h"
 
 enum jitter_mode { JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED, JITTER_NONE };
@@ -25,6 +27,9 @@ struct tryagain_config {
     struct status_set retry_status;
     bool retry_unsafe;
     struct host_patterns hosts;
+    char idempotency_key[IDEMPOTENCY_NAME_MAX]; /* the key's header name, "" for off */
+    struct fallback_map fallback;
+    long fallback_after; /* consecutive failures on a host before its fallback takes over */
     int log_level; /* 0 quiet, 1 retries and give-ups, 2 every attempt */
     char log_file[1024];
     enum log_format log_format;

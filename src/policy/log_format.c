@@ -91,6 +91,19 @@ static void append_time(struct line *line, long long wall_ms)
            utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, (int)(wall_ms % 1000));
 }
 
+static bool has_text(const char *text)
+{
+    return text && *text;
+}
+
+static void append_json_field(struct line *line, const char *name, const char *text)
+{
+    if(!has_text(text))
+        return;
+    append(line, ",\"%s\":", name);
+    append_json_string(line, text);
+}
+
 static void format_text(struct line *line, const struct log_event *event, long pid,
                         const char *target)
 {
@@ -103,15 +116,29 @@ static void format_text(struct line *line, const struct log_event *event, long p
         append(line, "connect ");
     }
     append_printable(line, target);
+    if(has_text(event->fallback_for)) {
+        append(line, " (fallback for ");
+        append_printable(line, event->fallback_for);
+        append(line, ")");
+    }
     append(line, ": ");
     if(event->http_status)
         append(line, "HTTP %ld", event->http_status);
     else
         append_printable(line, event->error ? event->error : "ok");
+    if(has_text(event->request_id)) {
+        append(line, " (request id ");
+        append_printable(line, event->request_id);
+        append(line, ")");
+    }
     append(line, ", attempt %d/%d; %s", event->attempt, event->max_attempts, event->outcome);
     if(event->kind == EVENT_RETRY)
         append(line, " in %ld.%03ld s (%s)", event->wait_ms / 1000, event->wait_ms % 1000,
                wait_reason_name(event->wait_reason));
+    if(event->kind == EVENT_RETRY && has_text(event->next_host)) {
+        append(line, " on fallback ");
+        append_printable(line, event->next_host);
+    }
     else if(event->kind == EVENT_GIVE_UP && event->wait_reason == WAIT_RETRY_AFTER)
         append(line, " (server asked for %ld s)", event->wait_ms / 1000);
 }
@@ -131,16 +158,21 @@ static void format_json(struct line *line, const struct log_event *event, long l
         append(line, "\"call\":\"connect\",\"address\":");
     }
     append_json_string(line, target);
+    append_json_field(line, "fallback_for", event->fallback_for);
+    append_json_field(line, "call_id", event->call_id);
     if(event->http_status)
         append(line, ",\"status\":%ld", event->http_status);
     if(event->error) {
         append(line, ",\"error\":");
         append_json_string(line, event->error);
     }
+    append_json_field(line, "request_id", event->request_id);
     append(line, ",\"attempt\":%d,\"max_attempts\":%d", event->attempt, event->max_attempts);
-    if(event->kind == EVENT_RETRY)
+    if(event->kind == EVENT_RETRY) {
         append(line, ",\"wait_ms\":%ld,\"wait_reason\":\"%s\"", event->wait_ms,
                wait_reason_name(event->wait_reason));
+        append_json_field(line, "next_host", event->next_host);
+    }
     append(line, ",\"outcome\":");
     append_json_string(line, event->outcome);
     append(line, "}");

@@ -2,6 +2,7 @@
 #ifndef TRYAGAIN_LOG_FORMAT_H
 #define TRYAGAIN_LOG_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "policy/config.h"
@@ -20,6 +21,11 @@ struct log_event {
     long wait_ms;
     enum wait_reason wait_reason;
     const char *outcome; /* policy_reason_text() */
+    const char *request_id; /* the server's id for this attempt's request, NULL or "" when none */
+    const char *call_id; /* ties the attempts of one program call together (JSON), or NULL */
+    const char *fallback_for; /* host[:port] this attempt stood in for, NULL when the primary */
+    const char *next_host; /* a retry that goes to a fallback: its host[:port], else NULL */
+    bool notable; /* logged from TRYAGAIN_LOG=1 even when done: a fallback answered */
 };
 
 /* Formats one line ending in '\n' into buffer; returns its length (always < size, size > 64).

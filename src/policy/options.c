@@ -139,6 +139,53 @@ const struct tryagain_option tryagain_options[] = {
                  .help = "only these hosts"},
     },
     {
+        .name = "TRYAGAIN_IDEMPOTENCY_KEY",
+        .default_text = "",
+        .default_note = "off",
+        .value = VALUE_HEADER_NAME,
+        .offset = FIELD(idempotency_key),
+        .accepts = "a header name such as Idempotency-Key",
+        .meaning = "a header name such as `Idempotency-Key`: every POST, PATCH and other "
+                   "non-idempotent request sent without it gets it, with a fresh UUID per call, "
+                   "the same on every attempt, and is then retried like an idempotent one",
+        .flag = {.long_name = "idempotency-key",
+                 .kind = FLAG_NAME,
+                 .example = "Idempotency-Key",
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "send this header with a key on non-idempotent requests"},
+    },
+    {
+        .name = "TRYAGAIN_FALLBACK",
+        .default_text = "",
+        .default_note = "none",
+        .value = VALUE_FALLBACK_MAP,
+        .offset = FIELD(fallback),
+        .accepts = "a comma list like api.example.com=api-eu.example.com,"
+                   "deb.example.org=mirror.example.net:8080",
+        .meaning = "fallback hosts, `host[:port]=host[:port],...`: once a host has failed "
+                   "`TRYAGAIN_FALLBACK_AFTER` attempts in a row, the call's remaining attempts "
+                   "go to its fallback",
+        .flag = {.long_name = "fallback",
+                 .kind = FLAG_LIST,
+                 .example = "api.example.com=api-eu.example.com",
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "fallback hosts"},
+    },
+    {
+        .name = "TRYAGAIN_FALLBACK_AFTER",
+        .default_text = "2",
+        .value = VALUE_NUMBER,
+        .min = 1,
+        .max = 100,
+        .offset = FIELD(fallback_after),
+        .accepts = "a whole number from 1 to 100",
+        .meaning = "failures worth retrying in a row on a host before its fallback takes over",
+        .flag = {.long_name = "fallback-after",
+                 .kind = FLAG_COUNT,
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "failures on a host before its fallback"},
+    },
+    {
         .name = "TRYAGAIN_LOG",
         .default_text = "0",
         .value = VALUE_LOG_LEVEL,
@@ -247,6 +294,8 @@ const char *flag_value_name(enum flag_kind kind)
         return "LIST";
     case FLAG_PATH:
         return "PATH";
+    case FLAG_NAME:
+        return "NAME";
     default:
         return NULL;
     }

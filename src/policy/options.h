@@ -18,7 +18,9 @@ enum option_value {
     VALUE_PATH,
     VALUE_LOG_FORMAT,
     VALUE_CONNECT_KINDS,
-    VALUE_CONNECT_FILTER
+    VALUE_CONNECT_FILTER,
+    VALUE_HEADER_NAME,
+    VALUE_FALLBACK_MAP
 };
 
 /* What a flag of the tryagain command takes. The kind names the value in --help (flag_value_name)
@@ -30,6 +32,7 @@ enum flag_kind {
     FLAG_WORD, /* WORD: one of the words the variable accepts, checked by config.c */
     FLAG_LIST, /* LIST: a comma list, checked by config.c */
     FLAG_PATH, /* PATH: a file, made absolute by the launcher */
+    FLAG_NAME, /* NAME: one name (a header's), checked by config.c */
     FLAG_SWITCH, /* no value: sets switch_value */
     FLAG_VERBOSE, /* no value: each use raises the log level */
     FLAG_HELP, /* the launcher's own flags, which set no variable */
@@ -67,10 +70,10 @@ struct tryagain_option {
 };
 
 /* options.c fails to compile when the count is not the table's. */
-#define TRYAGAIN_OPTION_COUNT 16
+#define TRYAGAIN_OPTION_COUNT 19
 extern const struct tryagain_option tryagain_options[];
 
-/* "N", "D", "WORD", "LIST" or "PATH"; NULL for a flag that takes no value. */
+/* "N", "D", "WORD", "LIST", "PATH" or "NAME"; NULL for a flag that takes no value. */
 const char *flag_value_name(enum flag_kind kind);
 
 #endif

@@ -1,6 +1,8 @@
 #include "runtime/clock.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,4 +48,28 @@ uint64_t clock_random(void)
     random_state ^= random_state << 25;
     random_state ^= random_state >> 27;
     return random_state * 0x2545F4914F6CDD1DULL;
+}
+
+void clock_random_bytes(void *out, size_t length)
+{
+    int saved_errno = errno; /* the program's, whatever the kernel says */
+    unsigned char *bytes = out;
+    size_t filled = 0;
+    while(filled < length) {
+        ssize_t got = getrandom(bytes + filled, length - filled, GRND_NONBLOCK);
+        if(got > 0) {
+            filled += (size_t)got;
+            continue;
+        }
+        if(got < 0 && errno == EINTR)
+            continue;
+        break;
+    }
+    while(filled < length) {
+        uint64_t value = clock_random();
+        size_t take = length - filled < sizeof(value) ? length - filled : sizeof(value);
+        memcpy(bytes + filled, &value, take);
+        filled += take;
+    }
+    errno = saved_errno;
 }

@@ -3,6 +3,7 @@
 #define TRYAGAIN_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 long long clock_now_ms(void);
@@ -11,6 +12,10 @@ long long clock_now_ms(void);
 bool clock_sleep_ms(long ms);
 /* Uniform 64-bit values, per thread, seeded from time, pid and thread. Not for secrets. */
 uint64_t clock_random(void);
+/* length bytes from the kernel's generator (getrandom(2)): idempotency keys and call ids, which
+   must not collide across processes and machines. Should the kernel refuse (a seccomp filter,
+   a kernel before 3.17), clock_random fills in. */
+void clock_random_bytes(void *out, size_t length);
 /* For pthread_atfork's child handler: the child draws from a fresh seed. */
 void clock_after_fork_in_child(void);
 

@@ -101,7 +101,7 @@ bool runtime_log_wanted(enum log_event_kind kind)
 void runtime_log(const struct log_event *event)
 {
     const struct tryagain_config *config = runtime_config();
-    if(!runtime_log_wanted(event->kind))
+    if(!runtime_log_wanted(event->kind) && !(event->notable && config->log_level >= 1))
         return;
     char line[1024];
     size_t length = log_format_event(event, config->log_format, log_wall_ms(), (long)getpid(), line,

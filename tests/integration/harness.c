@@ -51,7 +51,22 @@ static void write_file(const char *path, const char *text)
     fclose(file);
 }
 
+static void start_server(struct server *server, const char *script, const char *tls);
+
 void server_start(struct server *server, const char *script)
+{
+    start_server(server, script, NULL);
+}
+
+void server_start_tls(struct server *server, const char *script, const char *cert_file,
+                      const char *key_file)
+{
+    char tls[2 * PATH_MAX + 2];
+    snprintf(tls, sizeof(tls), "%s:%s", cert_file, key_file);
+    start_server(server, script, tls);
+}
+
+static void start_server(struct server *server, const char *script, const char *tls)
 {
     char template[] = "/tmp/tryagain-test-XXXXXX";
     assert_non_null(mkdtemp(template));
@@ -71,6 +86,8 @@ void server_start(struct server *server, const char *script)
         close(port_pipe[0]);
         close(port_pipe[1]);
         unsetenv("LD_PRELOAD");
+        if(tls)
+            setenv("SCRIPTED_SERVER_TLS", tls, 1);
         execlp("python3", "python3", source_path("tests/integration/scripted_server.py", 0),
                script_path, server->log_path, (char *)NULL);
         _exit(127);
@@ -128,7 +145,7 @@ bool server_request(const struct server *server, const char *path, int n, char m
     FILE *log = fopen(server->log_path, "r");
     if(!log)
         return false;
-    char line[1024];
+    char line[2048];
     bool found = false;
     while(!found && fgets(line, sizeof(line), log)) {
         char value[128];
@@ -143,6 +160,26 @@ bool server_request(const struct server *server, const char *path, int n, char m
             *body_len = atol(value);
         if(sha256)
             json_field(line, "body_sha256", sha256, 65);
+    }
+    fclose(log);
+    return found;
+}
+
+bool server_request_field(const struct server *server, const char *path, int n, const char *field,
+                          char *out, size_t size)
+{
+    FILE *log = fopen(server->log_path, "r");
+    if(!log)
+        return false;
+    char line[2048];
+    bool found = false;
+    while(!found && fgets(line, sizeof(line), log)) {
+        char value[128];
+        if(!json_field(line, "path", value, sizeof(value)) || strcmp(value, path))
+            continue;
+        if(!json_field(line, "n", value, sizeof(value)) || atoi(value) != n)
+            continue;
+        found = json_field(line, field, out, size);
     }
     fclose(log);
     return found;

@@ -33,12 +33,19 @@ struct server {
 
 /* Starts tests/integration/scripted_server.py with script (its format is documented there). */
 void server_start(struct server *server, const char *script);
+/* The same over HTTPS, with this certificate and key (PEM files). */
+void server_start_tls(struct server *server, const char *script, const char *cert_file,
+                      const char *key_file);
 void server_stop(struct server *server);
 /* How many requests reached path. */
 int server_requests(const struct server *server, const char *path);
 /* Method, body length and body sha256 of the n-th request (1-based) to path; false if none. */
 bool server_request(const struct server *server, const char *path, int n, char method[16],
                     long *body_len, char sha256[65]);
+/* One field of the n-th request to path as the server logged it: "host", "key" (its
+   Idempotency-Key header, "" when none)...; false when there is no such request. */
+bool server_request_field(const struct server *server, const char *path, int n, const char *field,
+                          char *out, size_t size);
 /* "http://127.0.0.1:PORT/path" in a buffer that lives until the next call of the same slot
    (0..7), so a test can hold a few URLs at once. */
 const char *server_url(const struct server *server, const char *path, int slot);

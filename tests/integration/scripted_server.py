@@ -34,12 +34,16 @@ Headers go out in this order: Content-Type, Content-Encoding, Retry-After, Locat
 rawhdr=, fillers, Transfer-Encoding or Content-Length. No Date header is ever sent, so two
 runs of one script give byte-identical responses.
 Every request is appended to LOG_FILE as one JSON line: path, method, n (1-based),
-body_len, body_sha256.
+body_len, body_sha256, and the request's Host and Idempotency-Key headers (host, key; ""
+when absent).
+With SCRIPTED_SERVER_TLS=CERT_FILE:KEY_FILE in the environment it speaks HTTPS instead.
 """
 import gzip
 import hashlib
 import json
+import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -223,6 +227,8 @@ def serve_connection(conn, script, log_path):
                         "path": path, "method": request["method"], "n": n,
                         "body_len": len(request["body"]),
                         "body_sha256": hashlib.sha256(request["body"]).hexdigest(),
+                        "host": request["headers"].get("host", ""),
+                        "key": request["headers"].get("idempotency-key", ""),
                     }) + "\n")
             steps = script.get(path, [parse_step("404")])
             step = steps[min(n, len(steps)) - 1]
@@ -242,10 +248,25 @@ def main():
     listener.bind(("127.0.0.1", 0))
     listener.listen(128)
     print(listener.getsockname()[1], flush=True)
+    tls = None
+    if os.environ.get("SCRIPTED_SERVER_TLS"):
+        cert, key = os.environ["SCRIPTED_SERVER_TLS"].split(":", 1)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(cert, key)
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=serve_connection, args=(conn, script, log_path),
+        threading.Thread(target=serve_tls if tls else serve_connection,
+                         args=(conn, script, log_path) + ((tls,) if tls else ()),
                          daemon=True).start()
+
+
+def serve_tls(conn, script, log_path, tls):
+    try:
+        conn = tls.wrap_socket(conn, server_side=True)
+    except (ssl.SSLError, OSError):
+        conn.close()
+        return
+    serve_connection(conn, script, log_path)
 
 
 if __name__ == "__main__":

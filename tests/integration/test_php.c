@@ -229,11 +229,43 @@ static void fsockopen_connects_non_blocking_and_is_left_alone(void **state)
     assert_int_equal(late_listener_stop(&listener), 0);
 }
 
+/* An LLM call that must not be billed twice: PHP's POST carries one idempotency key on every
+   attempt, is retried through a 500, and its last attempt goes to the fallback host. */
+static void curl_exec_post_with_a_key_falls_back(void **state)
+{
+    (void)state;
+    if(php_unavailable())
+        return;
+    static struct server fallback;
+    server_start(&server, "/v1/chat: 500 | 502\n");
+    server_start(&fallback, "/v1/chat: 200 body=answer hdr=x-request-id:req_fb\n");
+    char setting[96];
+    snprintf(setting, sizeof(setting), "TRYAGAIN_FALLBACK=127.0.0.1:%d=127.0.0.1:%d", server.port,
+             fallback.port);
+    run_program(&run, ARGV(PHP, client(), "post", server_url(&server, "/v1/chat", 0), "100"),
+                ENV(PHP_RETRIES, "TRYAGAIN_IDEMPOTENCY_KEY=Idempotency-Key", setting), NULL, 0,
+                true);
+    EXPECT(run.exit_status == 0);
+    assert_run_output(&run, "status=200 body=answer\n");
+    assert_int_equal(server_requests(&server, "/v1/chat"), 2);
+    char first[64], second[64], third[64];
+    assert_true(server_request_field(&server, "/v1/chat", 1, "key", first, sizeof(first)));
+    assert_true(server_request_field(&server, "/v1/chat", 2, "key", second, sizeof(second)));
+    bool on_fallback = server_request_field(&fallback, "/v1/chat", 1, "key", third, sizeof(third));
+    server_stop(&fallback);
+    assert_true(on_fallback);
+    assert_int_equal(strlen(first), 36);
+    assert_string_equal(first, second);
+    assert_string_equal(first, third);
+    EXPECT(strstr(run.err, "HTTP 200 (request id req_fb), attempt 3/5; done"));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_teardown(name, stop_everything)
     const struct CMUnitTest tests[] = {
         T(curl_exec_returntransfer_gets_the_final_answer),
+        T(curl_exec_post_with_a_key_falls_back),
         T(curl_exec_into_a_file_keeps_only_the_final_body),
         T(curl_multi_exec_as_composer),
         T(curl_multi_exec_as_guzzle),

@@ -31,6 +31,8 @@ struct options {
     int alarm_seconds;
     bool form; /* CURLOPT_HTTPPOST with a part copied from memory */
     bool form_stream; /* ...and a part read through the read callback (CURLFORM_STREAM) */
+    const char *header; /* one CURLOPT_HTTPHEADER line */
+    bool again; /* a second perform of the same handle after the first */
 };
 
 struct body {
@@ -159,6 +161,9 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
         curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
     if(o->follow)
         curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+    struct curl_slist *headers = o->header ? curl_slist_append(NULL, o->header) : NULL;
+    if(headers)
+        curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     body->refuse = o->short_write;
     CURL *performer = curl;
     if(o->duplicate) {
@@ -167,6 +172,8 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
         curl = NULL;
     }
     CURLcode code = curl_easy_perform(performer);
+    if(o->again && code == CURLE_OK)
+        code = curl_easy_perform(performer);
     curl_easy_getinfo(performer, CURLINFO_RESPONSE_CODE, status);
     if(o->check_private) {
         void *private_data = NULL;
@@ -178,6 +185,7 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
     }
     curl_easy_cleanup(performer);
     curl_formfree(form);
+    curl_slist_free_all(headers);
     if(upload)
         fclose(upload);
     return code;
@@ -257,6 +265,10 @@ static bool parse_arguments(int argc, char **argv, struct options *o)
             o->method = argv[++i];
         else if(!strcmp(a, "--post") && has_value)
             o->post_data = argv[++i];
+        else if(!strcmp(a, "-H") && has_value)
+            o->header = argv[++i];
+        else if(!strcmp(a, "--again"))
+            o->again = true;
         else if(!strcmp(a, "--copy-post") && has_value)
             o->copy_post_data = argv[++i];
         else if(!strcmp(a, "--upload") && has_value) {

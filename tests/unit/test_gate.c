@@ -619,6 +619,27 @@ static void retry_after_is_taken_from_its_header_line(void **state)
     assert_string_equal(gate->retry_after, "Sun, 06 Nov 1994 08:49:37 GMT");
 }
 
+static void the_request_id_is_taken_from_the_most_specific_header(void **state)
+{
+    struct gate *gate = *state;
+    begin(gate, 65536);
+    header_ok(gate, "HTTP/1.1 503 Busy\r\n");
+    assert_string_equal(gate->request_id, "");
+    header_ok(gate, "CF-Ray: 8a1b2c-AMS\r\n");
+    assert_string_equal(gate->request_id, "8a1b2c-AMS");
+    header_ok(gate, "X-Request-Id: req-1\r\n");
+    assert_string_equal(gate->request_id, "req-1");
+    header_ok(gate, "cf-ray: later-cdn\r\n"); /* ranks lower: the API's own id stays */
+    assert_string_equal(gate->request_id, "req-1");
+    header_ok(gate, "x-amzn-requestid: bad value\r\n"); /* not an id: ignored */
+    assert_string_equal(gate->request_id, "req-1");
+    header_ok(gate, "\r\n");
+    header_ok(gate, "HTTP/1.1 200 OK\r\n"); /* a new response: its own id or none */
+    assert_string_equal(gate->request_id, "");
+    begin(gate, 65536);
+    assert_string_equal(gate->request_id, "");
+}
+
 static void a_new_status_line_forgets_the_last_retry_after(void **state)
 {
     struct gate *gate = *state;
@@ -743,6 +764,7 @@ int main(void)
         GATE_TEST(a_pause_on_the_body_half_of_a_streamed_included_header_resumes),
         GATE_TEST(status_lines_set_the_status),
         GATE_TEST(retry_after_is_taken_from_its_header_line),
+        GATE_TEST(the_request_id_is_taken_from_the_most_specific_header),
         GATE_TEST(a_new_status_line_forgets_the_last_retry_after),
         GATE_TEST(a_very_long_retry_after_is_cut_to_fit),
         GATE_TEST(header_bytes_count_what_arrived),

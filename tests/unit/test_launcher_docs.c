@@ -212,6 +212,9 @@ static void readme_accepts_cell(const struct option_flag *flag,
     case FLAG_LIST:
         snprintf(out, size, "`%s`...", flag->example);
         break;
+    case FLAG_NAME:
+        snprintf(out, size, "a header name: `%s`", flag->example);
+        break;
     case FLAG_PATH:
         /* launch.c makes the log file's path absolute before it sets the variable. */
         snprintf(out, size, "a path; a relative one is made absolute");

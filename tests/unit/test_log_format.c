@@ -206,6 +206,54 @@ static void json_retry_line_parses_and_has_every_field(void **state)
                               "\"wait_reason\":\"Retry-After\",\"outcome\":\"retrying\"}\n");
 }
 
+static void lines_carry_the_request_id_the_call_id_and_the_fallback(void **state)
+{
+    (void)state;
+    struct log_event event = retry_event();
+    event.request_id = "req_8a1b:2";
+    event.call_id = "0b6f3c1e-7a52-4d8e-9f10-2c3d4e5f6a7b";
+    event.next_host = "api-eu.example.com";
+    char line[1024];
+    format(&event, LOG_FORMAT_TEXT, line, sizeof(line));
+    assert_contains(line, ": HTTP 429 (request id req_8a1b:2), attempt 2/5; retrying in 1.500 s "
+                          "(Retry-After) on fallback api-eu.example.com\n");
+    assert_null(strstr(line, "0b6f3c1e")); /* the call id is for machines: JSON only */
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_json_line(line);
+    assert_contains(line, ",\"call_id\":\"0b6f3c1e-7a52-4d8e-9f10-2c3d4e5f6a7b\",\"status\":429,"
+                          "\"request_id\":\"req_8a1b:2\",");
+    assert_contains(line, ",\"next_host\":\"api-eu.example.com\",");
+
+    event = retry_event();
+    event.kind = EVENT_DONE;
+    event.http_status = 200;
+    event.target = "https://api-eu.example.com/v1";
+    event.fallback_for = "api.example.com";
+    event.next_host = "ignored.example.com"; /* only a retry goes somewhere next */
+    format(&event, LOG_FORMAT_TEXT, line, sizeof(line));
+    assert_contains(line, "GET https://api-eu.example.com/v1 (fallback for api.example.com): HTTP "
+                          "200, attempt 2/5; retrying\n");
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_json_line(line);
+    assert_contains(line, "\"url\":\"https://api-eu.example.com/v1\",\"fallback_for\":"
+                          "\"api.example.com\",");
+    assert_null(strstr(line, "ignored"));
+}
+
+static void empty_ids_leave_no_field(void **state)
+{
+    (void)state;
+    struct log_event event = retry_event();
+    event.request_id = "";
+    event.call_id = "";
+    char line[1024];
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_null(strstr(line, "request_id"));
+    assert_null(strstr(line, "call_id"));
+    format(&event, LOG_FORMAT_TEXT, line, sizeof(line));
+    assert_null(strstr(line, "request id"));
+}
+
 static void give_up_lines_have_no_wait(void **state)
 {
     (void)state;
@@ -402,6 +450,8 @@ int main(void)
         cmocka_unit_test(a_small_buffer_still_ends_the_line),
         cmocka_unit_test(stats_lines_sum_up_the_process),
         cmocka_unit_test(the_json_reader_rejects_broken_lines),
+        cmocka_unit_test(lines_carry_the_request_id_the_call_id_and_the_fallback),
+        cmocka_unit_test(empty_ids_leave_no_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
