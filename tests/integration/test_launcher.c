@@ -135,7 +135,7 @@ static void test_bad_values_stop_before_the_command_runs(void **state)
     expect_rejected("--status", "200");
     expect_rejected("--hosts", "bad host");
     expect_rejected("--connect", "udp");
-    expect_rejected("--connect-to", "nowhere:99999");
+    expect_rejected("--wait-for", "nowhere:99999");
     expect_rejected("--log-file", "/nonexistent-dir/x.log");
     expect_rejected("--attempts=", NULL);
     expect_rejected("--unsafe=yes", NULL);
@@ -166,10 +166,10 @@ static void test_help_and_version(void **state)
     (void)state;
     run_with_env(ARGV(tryagain_path(), "--help"), NULL, NULL);
     assert_int_equal(run.exit_status, 0);
-    const char *flags[] = {"--attempts",        "--base-delay", "--max-delay",  "--jitter",
-                           "--max-retry-after", "--deadline",   "--status",     "--unsafe",
-                           "--hosts",           "--connect",    "--connect-to", "--verbose",
-                           "--log-file",        "--json",       "--stats",      "--version"};
+    const char *flags[] = {"--attempts",        "--base-delay", "--max-delay", "--jitter",
+                           "--max-retry-after", "--deadline",   "--status",    "--unsafe",
+                           "--hosts",           "--connect",    "--wait-for",  "--verbose",
+                           "--log-file",        "--json",       "--stats",     "--version"};
     for(size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         assert_non_null(strstr(run.out, flags[i]));
     run_with_env(ARGV(tryagain_path(), "--version"), NULL, NULL);
@@ -266,7 +266,7 @@ static void test_flags_become_variables(void **state)
     run_with_env(ARGV(tryagain_path(), "--attempts", "3", "--base-delay=250ms", "--max-delay", "1m",
                       "--jitter", "none", "--max-retry-after", "2", "--deadline", "1.5s",
                       "--status", "429,5xx", "--unsafe", "--hosts", "*.example.org", "--connect",
-                      "tcp,unix", "--connect-to", ":6379", "-vv", "--json", "--stats", "env"),
+                      "tcp,unix", "--wait-for", ":6379", "-vv", "--json", "--stats", "env"),
                  NULL, NULL);
     assert_int_equal(run.exit_status, 0);
     expect_env("TRYAGAIN_MAX_ATTEMPTS", "3");

@@ -176,12 +176,14 @@ static void test_connect(void **state)
 static void test_connect_to(void **state)
 {
     (void)state;
-    const char *list = "127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock";
-    expect_flag("--connect-to", list, "TRYAGAIN_CONNECT_TO", list);
-    expect_flag("--connect-to", "127.0.0.1", "TRYAGAIN_CONNECT_TO", "127.0.0.1");
-    expect_flag("--connect-to", "nope", "TRYAGAIN_CONNECT_TO", NULL);
-    expect_flag("--connect-to", "127.0.0.1:99999", "TRYAGAIN_CONNECT_TO", NULL);
-    expect_flag("--connect-to", "", "TRYAGAIN_CONNECT_TO", NULL);
+    const char *list = "db:5432,127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock";
+    expect_flag("--wait-for", list, "TRYAGAIN_CONNECT_TO", list);
+    expect_flag("--wait-for", "127.0.0.1", "TRYAGAIN_CONNECT_TO", "127.0.0.1");
+    expect_flag("--wait-for", "no pe", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--wait-for", "127.0.0.1:99999", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--wait-for", "", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--connect-wait", "45s", "TRYAGAIN_CONNECT_WAIT_MS", "45000");
+    expect_flag("--connect-any-wait", "0", "TRYAGAIN_CONNECT_ANY_WAIT_MS", "0");
 }
 
 static void test_log_file(void **state)
