@@ -52,8 +52,8 @@ static void log_resolve(const char *node, int result, int attempt, long long sta
 }
 
 static int resolve_again(const struct tryagain_config *config, const char *node,
-                         const char *service, const struct addrinfo *hints,
-                         struct addrinfo **list, int result)
+                         const char *service, const struct addrinfo *hints, struct addrinfo **list,
+                         int result)
 {
     long long started = clock_now_ms();
     int attempt = 1;
@@ -86,8 +86,8 @@ static int resolve_again(const struct tryagain_config *config, const char *node,
 }
 
 static __attribute__((cold)) int note_listed(const char *node, const char *service,
-                                             const struct addrinfo *hints,
-                                             struct addrinfo **list, int result)
+                                             const struct addrinfo *hints, struct addrinfo **list,
+                                             int result)
 {
     connect_inside_library = 1;
     const struct tryagain_config *config = runtime_config();
