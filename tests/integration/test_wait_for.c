@@ -169,7 +169,8 @@ static void psql_waits_for_a_postgres_started_late(void **state)
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "42\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
-    EXPECT(strstr(run.err, format(7, "connect localhost:%d (127.0.0.1): Connection refused", port)));
+    EXPECT(
+        strstr(run.err, format(7, "connect localhost:%d (127.0.0.1): Connection refused", port)));
     run_result_free(&run);
 
     /* The same server through its unix socket, named by path; this time psql alone fails. */
@@ -213,10 +214,9 @@ static void redis_cli_waits_for_a_redis_server_started_late(void **state)
                                       "exec /usr/bin/redis-server --port %d --bind 127.0.0.1 "
                                       "--save '' --appendonly no --dir %s",
                                       port, temp_dir));
-    run_program(&run,
-                ARGV("/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", format(1, "%d", port), "ping"),
-                ENV(QUIET_POLLS, format(2, "TRYAGAIN_CONNECT_TO=127.0.0.1:%d", port)), NULL, 0,
-                true);
+    run_program(
+        &run, ARGV("/usr/bin/redis-cli", "-h", "127.0.0.1", "-p", format(1, "%d", port), "ping"),
+        ENV(QUIET_POLLS, format(2, "TRYAGAIN_CONNECT_TO=127.0.0.1:%d", port)), NULL, 0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "PONG\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -277,11 +277,12 @@ static void node_net_connect_waits(void **state)
         skip();
     struct late_listener listener;
     late_listener_start(&listener, LATE_MS);
-    const char *script = format(0,
-                                "const s = require('net').connect(%d, 'localhost');\n"
-                                "s.on('data', d => { process.stdout.write(d); s.end(); });\n"
-                                "s.on('error', e => { console.error(e.code); process.exit(1); });\n",
-                                listener.port);
+    const char *script =
+        format(0,
+               "const s = require('net').connect(%d, 'localhost');\n"
+               "s.on('data', d => { process.stdout.write(d); s.end(); });\n"
+               "s.on('error', e => { console.error(e.code); process.exit(1); });\n",
+               listener.port);
     run_program(&run, ARGV("/usr/bin/node", "-e", script),
                 ENV(QUIET_POLLS, format(1, "TRYAGAIN_CONNECT_TO=localhost:%d", listener.port)),
                 NULL, 0, true);
@@ -303,15 +304,15 @@ static void a_c_client_waits_blocking_and_non_blocking(void **state)
     late_listener_start(&listener, LATE_MS);
     const char *port = format(0, "%d", listener.port);
     const char *list = format(1, "TRYAGAIN_CONNECT_TO=127.0.0.1:%d", listener.port);
-    run_program(&run, ARGV(client(), "--read", "127.0.0.1", port), ENV(QUIET_POLLS, list), NULL,
-                0, true);
+    run_program(&run, ARGV(client(), "--read", "127.0.0.1", port), ENV(QUIET_POLLS, list), NULL, 0,
+                true);
     EXPECT(run.exit_status == 0);
     EXPECT(strstr(run.out, "read=hello\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
     run_result_free(&run);
     /* Non-blocking: connect() itself returns 0 once connected, which the program may see. */
-    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port), ENV(QUIET_POLLS, list),
-                NULL, 0, true);
+    run_program(&run, ARGV(client(), "--nonblock", "127.0.0.1", port), ENV(QUIET_POLLS, list), NULL,
+                0, true);
     EXPECT(run.exit_status == 0);
     EXPECT(strstr(run.out, "result=0 "));
     EXPECT(strstr(run.out, "nonblock=1"));
@@ -463,8 +464,7 @@ static void many_non_blocking_connects_to_an_unlisted_server_are_not_slowed(void
         for(int preload = 0; preload < 2; preload++) {
             run_program(&run, ARGV("/usr/bin/python3", "-c", script),
                         ENV(QUIET_POLLS, "TRYAGAIN_CONNECT_TO=db:5432,localhost:1,127.0.0.1:2"),
-                        NULL, 0,
-                        preload);
+                        NULL, 0, preload);
             int left = -1;
             long ms = -1;
             EXPECT(sscanf(run.out, "%d %ld", &left, &ms) == 2 && left == 0);
@@ -492,8 +492,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_c_client_waits_blocking_and_non_blocking, set_up,
                                         tear_down),
         cmocka_unit_test_setup_teardown(wget_waits_for_a_listed_server, set_up, tear_down),
-        cmocka_unit_test_setup_teardown(a_listed_server_that_never_comes_gets_the_programs_own_error,
-                                        set_up, tear_down),
+        cmocka_unit_test_setup_teardown(
+            a_listed_server_that_never_comes_gets_the_programs_own_error, set_up, tear_down),
         cmocka_unit_test_setup_teardown(an_unlisted_server_is_refused_at_once, set_up, tear_down),
         cmocka_unit_test_setup_teardown(a_name_that_resolves_late_is_resolved_again, set_up,
                                         tear_down),
