@@ -147,6 +147,20 @@ static void init_cluster(const char *data)
     assert_int_equal(system(command), 0);
 }
 
+/* PostgreSQL listens a moment before it serves: a connection that arrives in that moment gets
+   "the database system is starting up" at the protocol level, where the library cannot see
+   (README, Limits). The wait did its part then (the connection was accepted); the run is made
+   once more, as a script would, and the message says so. */
+static void run_psql(const char *const *argv, const char *const *env)
+{
+    run_program(&run, argv, env, NULL, 0, true);
+    if(run.exit_status != 0 && strstr(run.err, "the database system is starting up")) {
+        print_message("psql arrived while PostgreSQL was starting up; once more\n");
+        run_result_free(&run);
+        run_program(&run, argv, env, NULL, 0, true);
+    }
+}
+
 static void psql_waits_for_a_postgres_started_late(void **state)
 {
     (void)state;
@@ -162,10 +176,9 @@ static void psql_waits_for_a_postgres_started_late(void **state)
                                              "-c listen_addresses=127.0.0.1 -c fsync=off\" start",
                                       data, temp_dir, port, temp_dir)));
     const char *list = format(3, "TRYAGAIN_CONNECT_TO=localhost:%d", port);
-    run_program(&run,
-                ARGV("/usr/bin/psql", "-h", "localhost", "-p", format(6, "%d", port), "-U",
-                     "postgres", "-At", "-c", "select 6*7"),
-                ENV(QUIET_POLLS, list), NULL, 0, true);
+    run_psql(ARGV("/usr/bin/psql", "-h", "localhost", "-p", format(6, "%d", port), "-U", "postgres",
+                  "-At", "-c", "select 6*7"),
+             ENV(QUIET_POLLS, list));
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "42\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
@@ -180,7 +193,7 @@ static void psql_waits_for_a_postgres_started_late(void **state)
              "-c", "select 1");
     char stop[600];
     snprintf(stop, sizeof(stop), "%s >/dev/null 2>&1",
-             as_pg_user(2, format(1, PG_BIN "/pg_ctl -D %s -m immediate stop", data)));
+             as_pg_user(2, format(1, PG_BIN "/pg_ctl -D %s -m fast stop", data)));
     EXPECT(system(stop) == 0);
     stop_server();
     run_program(&run, psql_unix, NULL, NULL, 0, false);
@@ -191,8 +204,7 @@ static void psql_waits_for_a_postgres_started_late(void **state)
                                       PG_BIN "/pg_ctl -D %s -l %s/log -o \"-p %d -k %s "
                                              "-c listen_addresses=127.0.0.1 -c fsync=off\" start",
                                       data, temp_dir, port, temp_dir)));
-    run_program(&run, psql_unix, ENV(QUIET_POLLS, format(3, "TRYAGAIN_CONNECT_TO=%s", socket_path)),
-                NULL, 0, true);
+    run_psql(psql_unix, ENV(QUIET_POLLS, format(3, "TRYAGAIN_CONNECT_TO=%s", socket_path)));
     EXPECT(run.exit_status == 0);
     EXPECT(!strcmp(run.out, "1\n"));
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
