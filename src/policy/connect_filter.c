@@ -45,7 +45,7 @@ static bool parse_name(const char *text, size_t len, struct connect_rule *rule)
 {
     if(len > 0 && text[len - 1] == '.')
         len--;
-    if(len == 0 || len >= sizeof(rule->name))
+    if(len == 0 || len >= sizeof(rule->name) || text[len - 1] == '.')
         return false;
     bool has_letter = false;
     for(size_t i = 0; i < len; i++) {

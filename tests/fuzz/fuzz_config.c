@@ -27,6 +27,9 @@ static const char *const variable_names[] = {
     "TRYAGAIN_STATS",
     "TRYAGAIN_CONNECT",
     "TRYAGAIN_CONNECT_TO",
+    "TRYAGAIN_CONNECT_WAIT_MS",
+    "TRYAGAIN_CONNECT_ANY_WAIT_MS",
+    "TRYAGAIN_KEEP_DEEPBIND",
 };
 #define VARIABLE_COUNT (sizeof(variable_names) / sizeof(variable_names[0]))
 #define DAY_MS 86400000L
@@ -127,7 +130,7 @@ static void check_connect_filter(const struct connect_filter *filter)
     FUZZ_CHECK(filter->count >= 0 && filter->count <= CONNECT_FILTER_MAX);
     for(int i = 0; i < filter->count; i++) {
         const struct connect_rule *rule = &filter->rule[i];
-        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_UNIX_PATH);
+        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_NAME);
         FUZZ_CHECK(terminated_within(rule->path, sizeof(rule->path)));
         if(rule->kind == RULE_UNIX_PATH)
             FUZZ_CHECK(rule->path[0] == '/');

@@ -120,6 +120,7 @@ static void refuses_malformed_lists(void **state)
         "exa mple.com:80",
         "-db:80",
         "a..b:80",
+        "db..:80",
         ".db",
         "db/x:80",
         "db:0",
