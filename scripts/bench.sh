@@ -38,7 +38,7 @@ scripts/bench_dlsym.sh >"$work/dlsym.txt"
 echo "bench: thundering herd" >&2
 scripts/bench_herd.sh >"$work/herd.md"
 
-connect_verdict=$(awk '/added:/ { print ($2 < 50) ? "met" : "**not met**" }' "$work/connect.txt")
+connect_verdict=$(awk '/added:/ && n++ < 2 { ok = ok && $2 < 50; seen = 1 } BEGIN { ok = 1 } END { print (seen && ok) ? "met" : "**not met**" }' "$work/connect.txt")
 os=$(sed -n "s/^PRETTY_NAME=\"\(.*\)\"$/\1/p" /etc/os-release)
 debian=$(cat /etc/debian_version 2>/dev/null || echo "not Debian")
 libcurl=$(dpkg-query -W -f='${Version}' libcurl4 2>/dev/null || echo unknown)
@@ -84,7 +84,7 @@ $(cat "$work/multi.md")
 
 ### connect() nanoseconds per call
 
-Method: \`scripts/bench_connect.sh\` (\`tests/tools/bench_connect.c\`): a UDP socket connected
+Method: \`scripts/bench_connect.sh\` (\`tests/tools/bench_connect.c\`): a non-blocking TCP connect to an unlisted server and a \`getaddrinfo\` of an unlisted name (goal: under 1%), and a UDP socket connected
 to the loopback again and again (a \`connect()\` that succeeds in about a microsecond, so the
 hook's cost is not lost in a handshake), with and without the library, alternating; each side
 keeps its best round. Goal: under 50 ns added: $connect_verdict.

@@ -6,10 +6,12 @@ set -euo pipefail
 # tool), libcurl4-openssl-dev, libcmocka-dev. Programs the tests run: curl, wget, python3,
 # python3-pycurl and libcurl3-gnutls (the GnuTLS flavour the test programs are also built
 # against), valgrind, git (its smart-HTTP client and server, tests/integration/test_git.c),
-# php-cli and php-curl (PHP loads its extensions with RTLD_DEEPBIND: test_php.c); golang-go and
+# php-cli and php-curl (PHP loads its extensions with RTLD_DEEPBIND: test_php.c); postgresql,
+# redis-server, redis-tools and nodejs (psql, redis-cli and node's net.connect waiting for late
+# servers: test_wait_for.c); golang-go and
 # cmake are programs tryagain doctor is tested on. clang-format: make format-check. clang for
 # make fuzz: scripts/fuzz.sh. pkg-config, groff-base and man-db (man tryagain) no test needs.
-packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3
+packages=(make gcc libc6-dev pkg-config libcurl4-openssl-dev libcmocka-dev curl wget python3 postgresql redis-server redis-tools nodejs
           python3-pycurl libcurl3-gnutls groff-base man-db valgrind clang-format git php-cli
           php-curl golang-go cmake)
 

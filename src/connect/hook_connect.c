@@ -1,6 +1,7 @@
 /* The exported connect(). A call that succeeds, or fails for a reason no retry can fix, costs
-   one extra branch: the configuration and the socket are only looked at once a connect() has
-   failed with an error that means "not listening yet" (connect/retry_loop.c). */
+   one extra branch: the configuration is only looked at once a connect() has failed with an
+   error that means "not listening yet", or is in progress on a non-blocking socket; the socket
+   itself only once the destination is one that waits (connect/retry_loop.c). */
 
 /* glibc declares connect() with a transparent union under _GNU_SOURCE; the plain POSIX
    declaration lets the hook be defined with an ordinary pointer. */

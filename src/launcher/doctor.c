@@ -182,8 +182,35 @@ static bool is_plumbing_library(const char *library)
     return false;
 }
 
+/* Client libraries that connect non-blocking: only listed servers are waited for there. */
+struct nonblocking_library {
+    const char *prefix; /* of the soname, or of the program's own name */
+    const char *what;
+    const char *example;
+};
+
+static const struct nonblocking_library nonblocking_libraries[] = {
+    {"libpq.", "libpq (PostgreSQL)", "--wait-for db:5432 (or /run/postgresql/.s.PGSQL.5432)"},
+    {"libhiredis.", "hiredis (Redis)", "--wait-for cache:6379"},
+    {"libuv.", "libuv (node and other event loops)", "--wait-for api:8080"},
+    {"libmariadb.", "libmariadb (MariaDB, MySQL)", "--wait-for db:3306"},
+    {"libmysqlclient.", "libmysqlclient (MySQL)", "--wait-for db:3306"},
+    {"libpython3", "CPython (sockets with a timeout, as requests, urllib3 and redis-py use)",
+     "--wait-for db:5432,cache:6379"},
+};
+
+static const struct nonblocking_library *nonblocking_library_of(const char *name)
+{
+    for(size_t i = 0; i < sizeof(nonblocking_libraries) / sizeof(nonblocking_libraries[0]); i++) {
+        if(!strncmp(name, nonblocking_libraries[i].prefix, strlen(nonblocking_libraries[i].prefix)))
+            return &nonblocking_libraries[i];
+    }
+    return NULL;
+}
+
 /* What the program and its direct libraries do, and through which library ("" = itself). */
 struct findings {
+    const struct nonblocking_library *nonblocking;
     char curl_library[ELF_NAME_MAX];
     char curl_via[ELF_NAME_MAX];
     bool easy, multi, connect, dlopen, symbols_known;
@@ -213,6 +240,8 @@ static void note_curl_library(struct findings *found, const struct elf_facts *fa
 static void note_object(struct findings *found, const struct elf_facts *facts, const char *object)
 {
     note_curl_library(found, facts, object);
+    for(int i = 0; i < facts->needed_count && !found->nonblocking; i++)
+        found->nonblocking = nonblocking_library_of(facts->needed[i]);
     if(facts->imports_easy_perform)
         note_first(&found->easy, found->easy_via, object);
     if(facts->imports_multi)
@@ -285,11 +314,18 @@ static void report_curl(const struct findings *found, const struct elf_facts *pr
 
 static void report_connect(const struct findings *found, FILE *out)
 {
+    if(found->nonblocking) {
+        fprintf(out,
+                "  connects through %s, which connects non-blocking: only servers you name "
+                "are waited for, e.g. %s\n",
+                found->nonblocking->what, found->nonblocking->example);
+    }
     if(found->connect) {
         fprintf(out, "  calls connect()");
         describe_via(out, found->connect_via);
-        fprintf(out, ": refused or failed connections can be retried (TCP by default; see "
-                     "--connect and --connect-to)\n");
+        fprintf(out, ": blocking connections wait a moment for a server that is not up yet; "
+                     "name the servers to wait for with --wait-for (host:port, address:port "
+                     "or a socket path)\n");
     }
     else if(found->dlopen) {
         fprintf(out, "  loads libraries at run time (dlopen): if it loads libcurl that way, as "
@@ -320,6 +356,14 @@ static enum verdict report_dynamic_program(const char *path, const struct elf_fa
     found.symbols_known = program->has_symbols;
     found.dlopen = program->imports_dlopen;
     note_object(&found, program, "");
+    /* Programs that carry the library inside them, known by name. */
+    static const char *const carriers[][2] = {
+        {"python3", "libpython3"}, {"node", "libuv."}, {"redis-", "libhiredis."}};
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    for(size_t i = 0; i < 3 && !found.nonblocking; i++) {
+        if(!strncmp(base, carriers[i][0], strlen(carriers[i][0])))
+            found.nonblocking = nonblocking_library_of(carriers[i][1]);
+    }
     gather_libraries(program, path, &found, out);
     report_curl(&found, program, out);
     report_connect(&found, out);
@@ -329,7 +373,7 @@ static enum verdict report_dynamic_program(const char *path, const struct elf_fa
     bool easy = found.easy || reached.easy || found.multi || reached.multi;
     snprintf(verdict_detail, sizeof(verdict_detail), " (retried: %s%s%s)",
              easy ? "libcurl transfers" : "", easy && found.connect ? ", " : "",
-             found.connect ? "blocking connect() calls" : "");
+             found.connect ? "connect() calls" : "");
     if(easy || found.connect)
         return CAN_HELP;
     fprintf(out, "  it neither calls libcurl's transfers nor connect(): nothing for tryagain to "

@@ -55,6 +55,10 @@ static bool find_flag(const char *name, size_t name_len, struct flag_ref *found)
         const char *candidate = found->flag->long_name;
         if(strlen(candidate) == name_len && !strncmp(candidate, name, name_len))
             return true;
+        /* Scripts written for an earlier release keep working. */
+        const char *former = found->flag->former_name;
+        if(former && strlen(former) == name_len && !strncmp(former, name, name_len))
+            return true;
     }
     return false;
 }

@@ -35,7 +35,9 @@ struct tryagain_config {
     enum log_format log_format;
     bool stats;
     int connect_kinds; /* CONNECT_TCP | CONNECT_UNIX, 0 for off */
-    struct connect_filter connect_to;
+    struct connect_filter connect_to; /* the servers to wait for; empty: none listed */
+    long connect_wait_ms; /* budget of a connect() to a listed server */
+    long connect_any_wait_ms; /* budget of a blocking connect() when none is listed */
     bool keep_deepbind; /* dlopen(RTLD_DEEPBIND) left as asked: that group's calls not reached */
 };
 

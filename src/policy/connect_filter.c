@@ -1,5 +1,7 @@
-/* Destinations are matched by numeric address because connect() never sees host names;
-   "localhost" is the one name accepted, as the loopback addresses of both families. */
+/* connect() sees only addresses: numeric entries match them directly, "localhost" matches the
+   loopback addresses of both families, and a host name matches the addresses the program's
+   own getaddrinfo() gave for it (connect/hook_resolve.c notes them; connect_filter_find takes
+   the answer as a mask of rules). */
 #include "policy/connect_filter.h"
 
 #include <arpa/inet.h>
@@ -7,6 +9,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 
 #include "policy/list.h"
@@ -36,21 +39,53 @@ static bool copy_token(const char *text, size_t len, char *buffer, size_t size)
     return true;
 }
 
+/* Letters, digits, '-', '_' and '.'; no empty label; not all digits and dots (a mistyped
+   IPv4 address is refused, not taken for a name). A final dot is dropped. */
+static bool parse_name(const char *text, size_t len, struct connect_rule *rule)
+{
+    if(len > 0 && text[len - 1] == '.')
+        len--;
+    if(len == 0 || len >= sizeof(rule->name) || text[len - 1] == '.')
+        return false;
+    bool has_letter = false;
+    for(size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if(c == '.') {
+            if(i == 0 || text[i - 1] == '.')
+                return false;
+        }
+        else if(isalpha(c) || c == '-' || c == '_') {
+            has_letter = true;
+        }
+        else if(!isdigit(c)) {
+            return false;
+        }
+        rule->name[i] = (char)tolower(c);
+    }
+    rule->name[len] = '\0';
+    if(!has_letter || text[0] == '-')
+        return false;
+    rule->kind = RULE_NAME;
+    return true;
+}
+
 static bool parse_host(const char *text, size_t len, bool bracketed, struct connect_rule *rule)
 {
     char host[INET6_ADDRSTRLEN];
-    if(!copy_token(text, len, host, sizeof(host)))
-        return false;
     if(bracketed) {
         rule->kind = RULE_IPV6;
-        return inet_pton(AF_INET6, host, rule->address) == 1;
+        return copy_token(text, len, host, sizeof(host)) &&
+               inet_pton(AF_INET6, host, rule->address) == 1;
     }
-    if(!strcasecmp(host, "localhost")) {
+    if(len == 9 && !strncasecmp(text, "localhost", 9)) {
         rule->kind = RULE_LOCALHOST;
         return true;
     }
-    rule->kind = RULE_IPV4;
-    return inet_pton(AF_INET, host, rule->address) == 1;
+    if(copy_token(text, len, host, sizeof(host)) && inet_pton(AF_INET, host, rule->address) == 1) {
+        rule->kind = RULE_IPV4;
+        return true;
+    }
+    return parse_name(text, len, rule);
 }
 
 static bool parse_rule(const char *item, size_t len, struct connect_rule *rule)
@@ -99,6 +134,14 @@ bool connect_filter_parse(const char *text, struct connect_filter *out)
     memset(&parsed, 0, sizeof(parsed));
     if(!list_for_each_item(text, add_rule, &parsed))
         return false;
+    for(int i = 0; i < parsed.count; i++) {
+        const struct connect_rule *rule = &parsed.rule[i];
+        if(rule->kind != RULE_NAME && rule->kind != RULE_LOCALHOST)
+            continue;
+        parsed.name_rules |= 1u << i;
+        if(rule->port == 0)
+            parsed.name_ports_any = 1;
+    }
     *out = parsed;
     return true;
 }
@@ -119,6 +162,7 @@ static bool rule_matches_inet(const struct connect_rule *rule, int family, const
     case RULE_LOCALHOST:
         return family == AF_INET ? address[0] == 127 : !memcmp(address, loopback6, 16);
     case RULE_UNIX_PATH:
+    case RULE_NAME:
         return false;
     }
     return false;
@@ -134,33 +178,90 @@ static bool rule_matches_inet6(const struct connect_rule *rule, const struct soc
     return rule_matches_inet(rule, AF_INET6, v6->sin6_addr.s6_addr, port);
 }
 
+static bool rule_matches(const struct connect_rule *rule, const struct sockaddr *address,
+                         socklen_t length)
+{
+    if(address->sa_family == AF_INET && length >= (socklen_t)sizeof(struct sockaddr_in)) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
+        return rule_matches_inet(rule, AF_INET, (const uint8_t *)&v4->sin_addr,
+                                 ntohs(v4->sin_port));
+    }
+    if(address->sa_family == AF_INET6 && length >= (socklen_t)sizeof(struct sockaddr_in6))
+        return rule_matches_inet6(rule, (const struct sockaddr_in6 *)address);
+    if(address->sa_family == AF_UNIX && rule->kind == RULE_UNIX_PATH) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)address;
+        size_t path_room = (size_t)length - offsetof(struct sockaddr_un, sun_path);
+        return length > offsetof(struct sockaddr_un, sun_path) &&
+               strnlen(un->sun_path, path_room) == strlen(rule->path) &&
+               !strncmp(un->sun_path, rule->path, path_room);
+    }
+    return false;
+}
+
+uint16_t connect_address_port(const struct sockaddr *address, socklen_t length)
+{
+    if(address->sa_family == AF_INET && length >= (socklen_t)sizeof(struct sockaddr_in))
+        return ntohs(((const struct sockaddr_in *)address)->sin_port);
+    if(address->sa_family == AF_INET6 && length >= (socklen_t)sizeof(struct sockaddr_in6))
+        return ntohs(((const struct sockaddr_in6 *)address)->sin6_port);
+    return 0;
+}
+
+int connect_filter_find(const struct connect_filter *filter, const struct sockaddr *address,
+                        socklen_t length, uint32_t resolved)
+{
+    uint16_t port = connect_address_port(address, length);
+    for(int i = 0; i < filter->count; i++) {
+        const struct connect_rule *rule = &filter->rule[i];
+        if(rule->kind == RULE_NAME) {
+            if((resolved >> i & 1u) && port && (rule->port == 0 || rule->port == port))
+                return i;
+        }
+        else if(rule_matches(rule, address, length)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 bool connect_filter_match(const struct connect_filter *filter, const struct sockaddr *address,
                           socklen_t length)
 {
-    if(filter->count == 0)
-        return true;
+    return filter->count == 0 || connect_filter_find(filter, address, length, 0) >= 0;
+}
+
+/* Host names compare without regard to case (RFC 4343), and "db." is "db". */
+static bool same_name(const char *rule_name, const char *node)
+{
+    size_t length = strlen(node);
+    if(length > 0 && node[length - 1] == '.')
+        length--;
+    return strlen(rule_name) == length && !strncasecmp(rule_name, node, length);
+}
+
+uint32_t connect_filter_rules_of_name(const struct connect_filter *filter, const char *node)
+{
+    if(!node || !filter->name_rules)
+        return 0;
+    uint32_t rules = 0;
     for(int i = 0; i < filter->count; i++) {
         const struct connect_rule *rule = &filter->rule[i];
-        if(address->sa_family == AF_INET && length >= (socklen_t)sizeof(struct sockaddr_in)) {
-            const struct sockaddr_in *v4 = (const struct sockaddr_in *)address;
-            if(rule_matches_inet(rule, AF_INET, (const uint8_t *)&v4->sin_addr,
-                                 ntohs(v4->sin_port)))
-                return true;
-        }
-        else if(address->sa_family == AF_INET6 &&
-                length >= (socklen_t)sizeof(struct sockaddr_in6)) {
-            const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)address;
-            if(rule_matches_inet6(rule, v6))
-                return true;
-        }
-        else if(address->sa_family == AF_UNIX && rule->kind == RULE_UNIX_PATH) {
-            const struct sockaddr_un *un = (const struct sockaddr_un *)address;
-            size_t path_room = (size_t)length - offsetof(struct sockaddr_un, sun_path);
-            if(length > offsetof(struct sockaddr_un, sun_path) &&
-               strnlen(un->sun_path, path_room) == strlen(rule->path) &&
-               !strncmp(un->sun_path, rule->path, path_room))
-                return true;
-        }
+        if(rule->kind == RULE_NAME ? same_name(rule->name, node)
+                                   : rule->kind == RULE_LOCALHOST && same_name("localhost", node))
+            rules |= 1u << i;
+    }
+    return rules;
+}
+
+bool connect_filter_names_may_match_port(const struct connect_filter *filter, uint16_t port)
+{
+    if(!filter->name_rules)
+        return false;
+    if(filter->name_ports_any)
+        return true;
+    for(int i = 0; i < filter->count; i++) {
+        if((filter->name_rules >> i & 1u) && filter->rule[i].port == port)
+            return true;
     }
     return false;
 }

@@ -13,6 +13,7 @@
 bool connect_errno_candidate(int error)
 {
     switch(error) {
+    case EINPROGRESS: /* a non-blocking connect(): completed when its server is listed */
     case ECONNREFUSED:
     case ENETUNREACH:
     case EHOSTUNREACH:
@@ -79,27 +80,68 @@ static bool address_has_family(const struct sockaddr *address, socklen_t length)
     return address && length >= (socklen_t)sizeof(sa_family_t);
 }
 
-bool connect_call_eligible(const struct tryagain_config *config, const struct connect_call *call)
+enum connect_wait connect_call_wait(const struct tryagain_config *config,
+                                    const struct connect_call *call)
 {
     if(config->max_attempts <= 1 || config->connect_kinds == 0)
-        return false;
-    /* A non-blocking connect's failure arrives later, through poll and SO_ERROR: the program
-       owns that path, and retrying there would change what it observes. */
-    if(call->nonblocking || call->socket_type != SOCK_STREAM)
-        return false;
-    if(!address_has_family(call->address, call->length))
-        return false;
+        return CONNECT_WAIT_NONE;
+    if(call->socket_type != SOCK_STREAM || !address_has_family(call->address, call->length))
+        return CONNECT_WAIT_NONE;
     int kind = connect_kind_of_family(call->address->sa_family);
-    if(!(config->connect_kinds & kind))
-        return false;
-    return connect_filter_match(&config->connect_to, call->address, call->length);
+    if(!kind)
+        return CONNECT_WAIT_NONE;
+    if(config->connect_to.count == 0) {
+        /* A non-blocking connect's failure arrives later, through poll and SO_ERROR: unless
+           its server is listed, the program owns that path, and an event loop never waits. */
+        if(call->nonblocking || !(config->connect_kinds & kind) || config->connect_any_wait_ms == 0)
+            return CONNECT_WAIT_NONE;
+        return CONNECT_WAIT_ANY;
+    }
+    int rule =
+        connect_filter_find(&config->connect_to, call->address, call->length, call->resolved);
+    if(rule < 0 || (call->not_last >> rule & 1u))
+        return CONNECT_WAIT_NONE;
+    return CONNECT_WAIT_LISTED;
 }
 
-struct retry_plan connect_retry_plan(const struct tryagain_config *config, int attempt,
-                                     long elapsed_ms, long previous_wait_ms, uint64_t random)
+bool connect_call_eligible(const struct tryagain_config *config, const struct connect_call *call)
 {
-    /* A connect() failure carries no Retry-After: the plain backoff of every other failure. */
-    return policy_plan_backoff(config, attempt, elapsed_ms, previous_wait_ms, random);
+    return connect_call_wait(config, call) != CONNECT_WAIT_NONE;
+}
+
+long connect_wait_budget_ms(const struct tryagain_config *config, enum connect_wait wait)
+{
+    long budget = wait == CONNECT_WAIT_LISTED ? config->connect_wait_ms
+                  : wait == CONNECT_WAIT_ANY  ? config->connect_any_wait_ms
+                                              : 0;
+    if(config->deadline_ms > 0 && config->deadline_ms < budget)
+        budget = config->deadline_ms;
+    return budget;
+}
+
+#define POLL_FIRST_MS 50
+
+struct retry_plan connect_wait_plan(const struct tryagain_config *config, enum connect_wait wait,
+                                    long waited_ms, uint64_t random)
+{
+    struct retry_plan plan = {false, PLAN_WAIT_OVER, 0, WAIT_POLL};
+    long budget = connect_wait_budget_ms(config, wait);
+    if(config->deadline_ms > 0 && budget == config->deadline_ms)
+        plan.reason = PLAN_DEADLINE;
+    if(waited_ms < 0)
+        waited_ms = 0;
+    if(waited_ms >= budget)
+        return plan;
+    long ceiling = POLL_FIRST_MS + waited_ms / 10;
+    long wait_ms = ceiling;
+    if(config->jitter != JITTER_NONE)
+        wait_ms = ceiling - ceiling / 2 + (long)(random % (uint64_t)(ceiling / 2 + 1));
+    if(wait_ms > budget - waited_ms)
+        wait_ms = budget - waited_ms;
+    plan.retry = true;
+    plan.reason = PLAN_RETRY;
+    plan.wait_ms = wait_ms;
+    return plan;
 }
 
 bool connect_binding_needs_restoring(const struct sockaddr *local, socklen_t length,
@@ -191,6 +233,25 @@ const char *connect_describe_target(const struct sockaddr *address, socklen_t le
         break;
     }
     snprintf(buffer, size, "(address family %d)", (int)address->sa_family);
+    return buffer;
+}
+
+const char *connect_describe_listed(const struct connect_rule *rule, const struct sockaddr *address,
+                                    socklen_t length, char *buffer, size_t size)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    const char *name = !rule                          ? NULL
+                       : rule->kind == RULE_NAME      ? rule->name
+                       : rule->kind == RULE_LOCALHOST ? "localhost"
+                                                      : NULL;
+    uint16_t port = address_has_family(address, length) ? connect_address_port(address, length) : 0;
+    if(!name || !port || size == 0)
+        return connect_describe_target(address, length, buffer, size);
+    if(address->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, host, sizeof(host));
+    else
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)address)->sin6_addr, host, sizeof(host));
+    snprintf(buffer, size, "%s:%u (%s)", name, (unsigned)port, host);
     return buffer;
 }
 

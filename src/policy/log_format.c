@@ -79,7 +79,7 @@ static const char *event_name(enum log_event_kind kind)
 
 static const char *wait_reason_name(enum wait_reason reason)
 {
-    return reason == WAIT_RETRY_AFTER ? "Retry-After" : "backoff";
+    return reason == WAIT_RETRY_AFTER ? "Retry-After" : reason == WAIT_POLL ? "polling" : "backoff";
 }
 
 static void append_time(struct line *line, long long wall_ms)
@@ -113,7 +113,7 @@ static void format_text(struct line *line, const struct log_event *event, long p
         append(line, " ");
     }
     else {
-        append(line, "connect ");
+        append(line, "%s ", event->call ? "resolve" : "connect");
     }
     append_printable(line, target);
     if(has_text(event->fallback_for)) {
@@ -131,7 +131,11 @@ static void format_text(struct line *line, const struct log_event *event, long p
         append_printable(line, event->request_id);
         append(line, ")");
     }
-    append(line, ", attempt %d/%d; %s", event->attempt, event->max_attempts, event->outcome);
+    if(event->max_attempts > 0)
+        append(line, ", attempt %d/%d; %s", event->attempt, event->max_attempts, event->outcome);
+    else
+        append(line, ", attempt %d, %ld.%03ld s waited; %s", event->attempt,
+               event->waited_ms / 1000, event->waited_ms % 1000, event->outcome);
     if(event->kind == EVENT_RETRY)
         append(line, " in %ld.%03ld s (%s)", event->wait_ms / 1000, event->wait_ms % 1000,
                wait_reason_name(event->wait_reason));
@@ -154,6 +158,9 @@ static void format_json(struct line *line, const struct log_event *event, long l
         append_json_string(line, event->method);
         append(line, ",\"url\":");
     }
+    else if(event->call) {
+        append(line, "\"call\":\"getaddrinfo\",\"name\":");
+    }
     else {
         append(line, "\"call\":\"connect\",\"address\":");
     }
@@ -167,7 +174,10 @@ static void format_json(struct line *line, const struct log_event *event, long l
         append_json_string(line, event->error);
     }
     append_json_field(line, "request_id", event->request_id);
-    append(line, ",\"attempt\":%d,\"max_attempts\":%d", event->attempt, event->max_attempts);
+    if(event->max_attempts > 0)
+        append(line, ",\"attempt\":%d,\"max_attempts\":%d", event->attempt, event->max_attempts);
+    else
+        append(line, ",\"attempt\":%d,\"waited_ms\":%ld", event->attempt, event->waited_ms);
     if(event->kind == EVENT_RETRY) {
         append(line, ",\"wait_ms\":%ld,\"wait_reason\":\"%s\"", event->wait_ms,
                wait_reason_name(event->wait_reason));

@@ -12,12 +12,14 @@ enum log_event_kind { EVENT_RETRY, EVENT_GIVE_UP, EVENT_DONE };
 
 struct log_event {
     enum log_event_kind kind;
-    const char *method; /* "GET"... for transfers, NULL for connect() */
+    const char *method; /* "GET"... for transfers, NULL for connect() and getaddrinfo() */
+    const char *call; /* with method NULL: "resolve" for getaddrinfo(); NULL for connect() */
     const char *target; /* a URL (redacted here) or "address:port" */
     long http_status; /* 0: none */
     const char *error; /* words for a failure without status, or NULL */
     int attempt;
-    int max_attempts;
+    int max_attempts; /* 0: a wait bounded by time (connect()), shown as waited_ms instead */
+    long waited_ms; /* with max_attempts 0: time waited so far */
     long wait_ms;
     enum wait_reason wait_reason;
     const char *outcome; /* policy_reason_text() */

@@ -244,8 +244,9 @@ const struct tryagain_option tryagain_options[] = {
         .value = VALUE_CONNECT_KINDS,
         .offset = FIELD(connect_kinds),
         .accepts = "tcp, unix, tcp,unix or off",
-        .meaning = "which failed blocking `connect()` calls are retried: `tcp`, `unix`, "
-                   "`tcp,unix`, `off`",
+        .meaning = "with no `TRYAGAIN_CONNECT_TO`, which failed blocking `connect()` calls wait "
+                   "(`TRYAGAIN_CONNECT_ANY_WAIT_MS`): `tcp`, `unix`, `tcp,unix`; `off`: none at "
+                   "all, listed or not",
         .flag = {.long_name = "connect",
                  .kind = FLAG_WORD,
                  .section = SECTION_RETRY_POLICY,
@@ -254,17 +255,50 @@ const struct tryagain_option tryagain_options[] = {
     {
         .name = "TRYAGAIN_CONNECT_TO",
         .default_text = "",
-        .default_note = "every destination",
+        .default_note = "none",
         .value = VALUE_CONNECT_FILTER,
         .offset = FIELD(connect_to),
-        .accepts = "a comma list like 127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock",
-        .meaning = "which `connect()` destinations: "
-                   "`127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock`",
-        .flag = {.long_name = "connect-to",
+        .accepts = "a comma list like db:5432,localhost:6379,127.0.0.1:5432,:6379,[::1]:80,"
+                   "/run/app.sock",
+        .meaning = "the servers to wait for, blocking or non-blocking `connect()` alike: "
+                   "`db:5432,localhost:6379,127.0.0.1:5432,:6379,[::1]:80,/run/app.sock`; "
+                   "others are then never retried",
+        .flag = {.long_name = "wait-for",
+                 .former_name = "connect-to",
                  .kind = FLAG_LIST,
-                 .example = "127.0.0.1:5432,:6379,/run/app.sock",
+                 .example = "db:5432,localhost:6379,/run/app.sock",
                  .section = SECTION_RETRY_POLICY,
-                 .help = "only these destinations"},
+                 .help = "wait for these servers to come up"},
+    },
+    {
+        .name = "TRYAGAIN_CONNECT_WAIT_MS",
+        .default_text = "30000",
+        .value = VALUE_NUMBER,
+        .min = 0,
+        .max = DAY_MS,
+        .offset = FIELD(connect_wait_ms),
+        .accepts = MS_ACCEPTS,
+        .meaning = "how long a `connect()` to a server of `TRYAGAIN_CONNECT_TO` waits for it to "
+                   "come up, from its first failure",
+        .flag = {.long_name = "connect-wait",
+                 .kind = FLAG_DURATION,
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "how long to wait for a listed server"},
+    },
+    {
+        .name = "TRYAGAIN_CONNECT_ANY_WAIT_MS",
+        .default_text = "2000",
+        .value = VALUE_NUMBER,
+        .min = 0,
+        .max = DAY_MS,
+        .offset = FIELD(connect_any_wait_ms),
+        .accepts = MS_ACCEPTS,
+        .meaning = "with no `TRYAGAIN_CONNECT_TO`: how long a blocking `connect()` to any "
+                   "address waits; 0 turns that off",
+        .flag = {.long_name = "connect-any-wait",
+                 .kind = FLAG_DURATION,
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "how long a blocking connect() waits when no server is listed"},
     },
     {
         .name = "TRYAGAIN_KEEP_DEEPBIND",

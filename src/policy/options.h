@@ -45,6 +45,7 @@ extern const char *const flag_section_title[SECTION_COUNT];
 
 struct option_flag {
     const char *long_name; /* "base-delay" for --base-delay; NULL: no flag */
+    const char *former_name; /* a name the flag had before, still accepted; NULL: none */
     char short_name; /* 'v' for -v, or 0 */
     enum flag_kind kind;
     const char *switch_value; /* FLAG_SWITCH */
@@ -70,7 +71,7 @@ struct tryagain_option {
 };
 
 /* options.c fails to compile when the count is not the table's. */
-#define TRYAGAIN_OPTION_COUNT 19
+#define TRYAGAIN_OPTION_COUNT 21
 extern const struct tryagain_option tryagain_options[];
 
 /* "N", "D", "WORD", "LIST", "PATH" or "NAME"; NULL for a flag that takes no value. */

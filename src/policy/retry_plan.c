@@ -198,6 +198,7 @@ bool policy_gives_up(enum plan_reason reason, bool failed)
     case PLAN_NOT_REWINDABLE:
     case PLAN_INTERRUPTED:
     case PLAN_UNSAFE:
+    case PLAN_WAIT_OVER:
         return true;
     case PLAN_DELIVERED:
         return failed;
@@ -242,6 +243,8 @@ const char *policy_reason_text(enum plan_reason reason)
         return "not retried: the upload cannot be rewound to its start";
     case PLAN_INTERRUPTED:
         return "giving up: a signal interrupted the wait";
+    case PLAN_WAIT_OVER:
+        return "giving up: the wait for the server is over";
     }
     return "?";
 }

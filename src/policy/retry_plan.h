@@ -29,9 +29,11 @@ enum plan_reason {
     PLAN_DEADLINE,
     PLAN_NOT_REWINDABLE, /* the upload source cannot be read again from its start */
     PLAN_INTERRUPTED, /* a signal ended the wait */
+    PLAN_WAIT_OVER, /* connect(): the time budget for the server to come up is spent */
 };
 
-enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER };
+/* WAIT_POLL: connect() polling for a server to come up (connect_wait_plan). */
+enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER, WAIT_POLL };
 
 struct retry_plan {
     bool retry;

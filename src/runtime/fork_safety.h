@@ -10,6 +10,7 @@ enum library_lock {
     LOCK_HANDLE_TABLE, /* curl/handles.c: the table of per-handle state */
     LOCK_MULTI_TABLE, /* curl/multis.c: the table of the program's multi handles */
     LOCK_LOG_FILE, /* runtime/log.c: the log file's descriptor and identity */
+    LOCK_RESOLVED_NAMES, /* runtime/resolved.c: the addresses listed names resolved to */
     LOCK_COUNT
 };
 

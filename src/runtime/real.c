@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netdb.h>
 #include <stdlib.h>
 
 #include "runtime/libcurl_locate.h"
@@ -270,4 +271,31 @@ int real_connect(int fd, const struct sockaddr *address, socklen_t length)
         return -1;
     }
     return function(fd, address, length);
+}
+
+typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *,
+                              struct addrinfo **);
+static _Atomic(getaddrinfo_fn) bound_getaddrinfo;
+
+static getaddrinfo_fn bind_getaddrinfo(void)
+{
+    getaddrinfo_fn found = (getaddrinfo_fn)real_dlsym(RTLD_NEXT, "getaddrinfo");
+    atomic_store_explicit(&bound_getaddrinfo, found, memory_order_release);
+    return found;
+}
+
+__attribute__((constructor)) static void bind_getaddrinfo_at_load(void)
+{
+    bind_getaddrinfo();
+}
+
+int real_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                     struct addrinfo **result)
+{
+    getaddrinfo_fn function = atomic_load_explicit(&bound_getaddrinfo, memory_order_acquire);
+    if(!function)
+        function = bind_getaddrinfo();
+    if(!function)
+        return EAI_SYSTEM;
+    return function(node, service, hints, result);
 }

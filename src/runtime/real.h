@@ -3,6 +3,7 @@
 #define TRYAGAIN_REAL_H
 
 #include <curl/curl.h>
+#include <netdb.h>
 #include <sys/socket.h>
 
 struct real_curl {
@@ -59,5 +60,9 @@ void real_curl_choose_next(const struct real_curl *table);
 int real_connect(int fd, const struct sockaddr *address, socklen_t length);
 /* The C library's connect(), as real_connect calls it. */
 void *real_connect_function(void);
+
+/* The next getaddrinfo() after this library's hook (connect/hook_resolve.c). */
+int real_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
+                     struct addrinfo **result);
 
 #endif

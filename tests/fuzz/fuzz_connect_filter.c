@@ -22,8 +22,18 @@ static void check_rules(const struct connect_filter *filter)
     FUZZ_CHECK(filter->count >= 0 && filter->count <= CONNECT_FILTER_MAX);
     for(int i = 0; i < filter->count; i++) {
         const struct connect_rule *rule = &filter->rule[i];
-        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_UNIX_PATH);
+        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_NAME);
         FUZZ_CHECK(memchr(rule->path, '\0', sizeof(rule->path)) != NULL);
+        FUZZ_CHECK(memchr(rule->name, '\0', sizeof(rule->name)) != NULL);
+        bool by_name = rule->kind == RULE_NAME || rule->kind == RULE_LOCALHOST;
+        FUZZ_CHECK(((filter->name_rules >> i) & 1u) == by_name);
+        if(rule->kind == RULE_NAME) {
+            FUZZ_CHECK(rule->name[0] && rule->name[0] != '.' && rule->name[0] != '-');
+            for(const char *c = rule->name; *c; c++)
+                FUZZ_CHECK(!(*c >= 'A' && *c <= 'Z'));
+            /* a name stands for itself, whatever the case or a final dot */
+            FUZZ_CHECK(connect_filter_rules_of_name(filter, rule->name) >> i & 1u);
+        }
         if(rule->kind == RULE_UNIX_PATH)
             FUZZ_CHECK(rule->path[0] == '/' && rule->port == 0);
         if(rule->kind == RULE_ANY_ADDRESS)
@@ -179,9 +189,16 @@ static void check_eligibility(struct fuzz_input *in, struct tryagain_config *con
         .socket_type = fuzz_bool(in) ? SOCK_STREAM : SOCK_DGRAM,
         .nonblocking = fuzz_u8(in) % 4 == 0,
     };
+    config->connect_any_wait_ms = fuzz_bool(in) ? 0 : 2000;
     int kind = connect_kind_of_family(address->sa_family);
-    bool expected = config->max_attempts > 1 && !call.nonblocking &&
-                    call.socket_type == SOCK_STREAM && (config->connect_kinds & kind) && matched;
+    /* With nothing listed, a short wait for blocking sockets of the enabled kinds; with a list,
+       its destinations wait, blocking or not, whatever their kind. */
+    bool listed = config->connect_to.count > 0;
+    bool expected = config->max_attempts > 1 && config->connect_kinds != 0 && kind != 0 &&
+                    call.socket_type == SOCK_STREAM &&
+                    (listed ? matched
+                            : !call.nonblocking && (config->connect_kinds & kind) &&
+                                  config->connect_any_wait_ms > 0);
     FUZZ_CHECK(connect_call_eligible(config, &call) == expected);
 }
 

@@ -1,4 +1,4 @@
-/* policy_plan, policy_backoff_ms and connect_retry_plan on fuzzed configurations (every field
+/* policy_plan, policy_backoff_ms and connect_wait_plan on fuzzed configurations (every field
    within the bounds config_parse enforces) and fuzzed attempt outcomes. The decisions must
    keep their promises: waits within their caps, no retry once attempts are exhausted or the
    program has part of the response, none past the deadline, none of a refused or successful
@@ -27,6 +27,8 @@ static void take_config(struct fuzz_input *in, struct tryagain_config *config)
     config->jitter = (enum jitter_mode)(fuzz_u8(in) % 4);
     config->max_retry_after_ms = (long)fuzz_upto(in, DAY_MS);
     config->deadline_ms = fuzz_bool(in) ? 0 : (long)fuzz_upto(in, DAY_MS);
+    config->connect_wait_ms = (long)fuzz_upto(in, small ? 100000 : DAY_MS);
+    config->connect_any_wait_ms = (long)fuzz_upto(in, small ? 10000 : DAY_MS);
     config->retry_unsafe = fuzz_bool(in);
     for(size_t i = 0; i < sizeof(config->retry_status.bits) / sizeof(config->retry_status.bits[0]);
         i++)
@@ -199,17 +201,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         long backoff = policy_backoff_ms(&config, attempt - 1, previous_wait_ms, random);
         check_backoff(&config, attempt - 1, previous_wait_ms, backoff);
 
-        struct retry_plan connect_plan =
-            connect_retry_plan(&config, attempt, elapsed_ms, previous_wait_ms, random);
-        FUZZ_CHECK(connect_plan.retry ==
-                   (attempt < config.max_attempts && connect_plan.reason == PLAN_RETRY));
+        /* connect(): a time budget, never a count; the last poll lands on its end. */
+        enum connect_wait wait = fuzz_bool(&in) ? CONNECT_WAIT_LISTED : CONNECT_WAIT_ANY;
+        long budget = connect_wait_budget_ms(&config, wait);
+        struct retry_plan connect_plan = connect_wait_plan(&config, wait, elapsed_ms, random);
+        FUZZ_CHECK(connect_plan.retry == (elapsed_ms < budget));
         if(connect_plan.retry) {
-            check_backoff(&config, attempt - 1, previous_wait_ms, connect_plan.wait_ms);
-            if(config.deadline_ms > 0)
-                FUZZ_CHECK(elapsed_ms + connect_plan.wait_ms <= config.deadline_ms);
+            FUZZ_CHECK(connect_plan.wait_ms >= 0 && connect_plan.wait_ms <= 50 + elapsed_ms / 10);
+            FUZZ_CHECK(elapsed_ms + connect_plan.wait_ms <= budget);
+            FUZZ_CHECK(connect_plan.wait_ms > 0);
         }
         else {
-            FUZZ_CHECK(connect_plan.reason == PLAN_EXHAUSTED ||
+            FUZZ_CHECK(connect_plan.reason == PLAN_WAIT_OVER ||
                        connect_plan.reason == PLAN_DEADLINE);
         }
         policy_transient_curl_code(result.curl_code);

@@ -110,7 +110,7 @@ static void a_blocking_connect_inside_a_deepbind_group_waits(void **state)
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "connect=0 read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
-    EXPECT(strstr(run.err, "Connection refused (ECONNREFUSED), attempt 1/40"));
+    EXPECT(strstr(run.err, "Connection refused (ECONNREFUSED), attempt 1, "));
     assert_int_equal(late_listener_stop(&listener), 1);
 }
 

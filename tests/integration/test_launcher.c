@@ -135,7 +135,7 @@ static void test_bad_values_stop_before_the_command_runs(void **state)
     expect_rejected("--status", "200");
     expect_rejected("--hosts", "bad host");
     expect_rejected("--connect", "udp");
-    expect_rejected("--connect-to", "nowhere:99999");
+    expect_rejected("--wait-for", "nowhere:99999");
     expect_rejected("--log-file", "/nonexistent-dir/x.log");
     expect_rejected("--attempts=", NULL);
     expect_rejected("--unsafe=yes", NULL);
@@ -166,10 +166,10 @@ static void test_help_and_version(void **state)
     (void)state;
     run_with_env(ARGV(tryagain_path(), "--help"), NULL, NULL);
     assert_int_equal(run.exit_status, 0);
-    const char *flags[] = {"--attempts",        "--base-delay", "--max-delay",  "--jitter",
-                           "--max-retry-after", "--deadline",   "--status",     "--unsafe",
-                           "--hosts",           "--connect",    "--connect-to", "--verbose",
-                           "--log-file",        "--json",       "--stats",      "--version"};
+    const char *flags[] = {"--attempts",        "--base-delay", "--max-delay", "--jitter",
+                           "--max-retry-after", "--deadline",   "--status",    "--unsafe",
+                           "--hosts",           "--connect",    "--wait-for",  "--verbose",
+                           "--log-file",        "--json",       "--stats",     "--version"};
     for(size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
         assert_non_null(strstr(run.out, flags[i]));
     run_with_env(ARGV(tryagain_path(), "--version"), NULL, NULL);
@@ -266,7 +266,7 @@ static void test_flags_become_variables(void **state)
     run_with_env(ARGV(tryagain_path(), "--attempts", "3", "--base-delay=250ms", "--max-delay", "1m",
                       "--jitter", "none", "--max-retry-after", "2", "--deadline", "1.5s",
                       "--status", "429,5xx", "--unsafe", "--hosts", "*.example.org", "--connect",
-                      "tcp,unix", "--connect-to", ":6379", "-vv", "--json", "--stats", "env"),
+                      "tcp,unix", "--wait-for", ":6379", "-vv", "--json", "--stats", "env"),
                  NULL, NULL);
     assert_int_equal(run.exit_status, 0);
     expect_env("TRYAGAIN_MAX_ATTEMPTS", "3");
@@ -509,6 +509,27 @@ static void test_doctor_on_ls(void **state)
     expect_in_output("verdict: tryagain cannot help");
 }
 
+/* Clients that connect non-blocking are waited for only when their servers are named: the
+   doctor says how, for libpq's psql, hiredis in redis-cli and CPython. */
+static void test_doctor_names_non_blocking_clients(void **state)
+{
+    (void)state;
+    static const char *const clients[][2] = {
+        {"/usr/lib/postgresql/15/bin/psql", "connects through libpq (PostgreSQL)"},
+        {"/usr/bin/redis-cli", "connects through hiredis (Redis)"},
+        {"/usr/bin/python3", "connects through CPython"},
+    };
+    for(size_t i = 0; i < 3; i++) {
+        if(access(clients[i][0], X_OK) != 0)
+            continue;
+        doctor(clients[i][0]);
+        assert_int_equal(run.exit_status, 0);
+        expect_in_output(clients[i][1]);
+        expect_in_output("only servers you name are waited for, e.g. --wait-for ");
+        run_result_free(&run);
+    }
+}
+
 static void test_doctor_on_a_static_binary(void **state)
 {
     (void)state;
@@ -588,7 +609,7 @@ static void test_doctor_on_git_follows_its_remote_helpers(void **state)
     expect_in_output("/git-remote-https, which links libcurl");
     expect_in_output("uses libcurl's multi interface: those transfers are retried");
     expect_in_output("verdict: tryagain can help: tryagain [options] git ... (retried: libcurl "
-                     "transfers, blocking connect() calls)");
+                     "transfers, connect() calls)");
 }
 
 static void test_doctor_on_php_finds_its_curl_extension(void **state)
@@ -602,7 +623,7 @@ static void test_doctor_on_php_finds_its_curl_extension(void **state)
     expect_in_output("/curl.so (enabled in /etc/php/");
     expect_in_output("which links libcurl.so.4 and calls curl_easy_perform and libcurl's multi "
                      "interface: those transfers are retried");
-    expect_in_output("(retried: libcurl transfers, blocking connect() calls)");
+    expect_in_output("(retried: libcurl transfers, connect() calls)");
 }
 
 static void test_doctor_on_cmake(void **state)
@@ -723,6 +744,7 @@ int main(void)
         T(test_relative_log_file_survives_a_chdir),
         T(test_doctor_on_curl),
         T(test_doctor_on_ls),
+        T(test_doctor_names_non_blocking_clients),
         T(test_doctor_on_a_static_binary),
         T(test_doctor_on_a_setuid_copy),
         T(test_doctor_on_a_script_looks_at_its_interpreter),

@@ -207,7 +207,7 @@ static void socket_connect_waits_for_a_late_server(void **state)
     EXPECT(run.exit_status == 0);
     assert_run_output(&run, "connected read=hello\n");
     EXPECT(run.elapsed_ms >= LATE_MS - 100);
-    EXPECT(strstr(run.err, "Connection refused (ECONNREFUSED), attempt 1/40"));
+    EXPECT(strstr(run.err, "Connection refused (ECONNREFUSED), attempt 1, "));
     assert_int_equal(late_listener_stop(&listener), 1);
 }
 

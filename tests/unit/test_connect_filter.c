@@ -117,7 +117,14 @@ static void refuses_malformed_lists(void **state)
         ":80x",
         "1.2.3:80",
         "300.1.1.1",
-        "example.com:80",
+        "exa mple.com:80",
+        "-db:80",
+        "a..b:80",
+        "db..:80",
+        ".db",
+        "db/x:80",
+        "db:0",
+        "1.2.3.4.5",
         "::1",
         "::1:80",
         "[::1",
@@ -134,6 +141,39 @@ static void refuses_malformed_lists(void **state)
         if(connect_filter_parse(bad[i], &f))
             fail_msg("accepted \"%s\"", bad[i]);
     }
+}
+
+static void host_names_are_rules_matched_through_resolution(void **state)
+{
+    (void)state;
+    struct connect_filter f = parsed("db:5432,Cache.Internal.,LOCALHOST:6379,redis_1");
+    assert_int_equal(f.rule[0].kind, RULE_NAME);
+    assert_string_equal(f.rule[0].name, "db");
+    assert_int_equal(f.rule[0].port, 5432);
+    assert_string_equal(f.rule[1].name, "cache.internal");
+    assert_int_equal(f.rule[1].port, 0);
+    assert_int_equal(f.rule[2].kind, RULE_LOCALHOST);
+    assert_int_equal(f.rule[3].kind, RULE_NAME);
+    assert_int_equal(f.name_rules, 0xf);
+    assert_int_equal(connect_filter_rules_of_name(&f, "DB."), 1);
+    assert_int_equal(connect_filter_rules_of_name(&f, "cache.internal"), 2);
+    assert_int_equal(connect_filter_rules_of_name(&f, "localhost"), 4);
+    assert_int_equal(connect_filter_rules_of_name(&f, "dbx"), 0);
+    assert_int_equal(connect_filter_rules_of_name(&f, NULL), 0);
+    /* connect() sees no names: an address matches a name rule only as resolved from it. */
+    struct sockaddr_in a = ipv4("10.0.0.5", 5432);
+    assert_false(connect_filter_match(&f, (struct sockaddr *)&a, sizeof(a)));
+    assert_int_equal(connect_filter_find(&f, (struct sockaddr *)&a, sizeof(a), 0), -1);
+    assert_int_equal(connect_filter_find(&f, (struct sockaddr *)&a, sizeof(a), 1), 0);
+    struct sockaddr_in b = ipv4("10.0.0.5", 5433);
+    assert_int_equal(connect_filter_find(&f, (struct sockaddr *)&b, sizeof(b), 1), -1);
+    assert_int_equal(connect_filter_find(&f, (struct sockaddr *)&b, sizeof(b), 2), 1);
+
+    struct connect_filter ports = parsed("db:5432,127.0.0.1");
+    assert_true(connect_filter_names_may_match_port(&ports, 5432));
+    assert_false(connect_filter_names_may_match_port(&ports, 80));
+    struct connect_filter numeric = parsed("127.0.0.1:5432");
+    assert_false(connect_filter_names_may_match_port(&numeric, 5432));
 }
 
 static void refuses_a_path_longer_than_sun_path(void **state)
@@ -166,7 +206,7 @@ static void a_failed_parse_leaves_the_output_alone(void **state)
 {
     (void)state;
     struct connect_filter f = parsed(":6379");
-    assert_false(connect_filter_parse(":6379,nonsense", &f));
+    assert_false(connect_filter_parse(":6379,non$ense", &f));
     assert_int_equal(f.count, 1);
     assert_int_equal(f.rule[0].port, 6379);
 }
@@ -283,6 +323,7 @@ int main(void)
         cmocka_unit_test(empty_text_means_every_destination),
         cmocka_unit_test(spaces_around_items_are_ignored),
         cmocka_unit_test(refuses_malformed_lists),
+        cmocka_unit_test(host_names_are_rules_matched_through_resolution),
         cmocka_unit_test(refuses_a_path_longer_than_sun_path),
         cmocka_unit_test(refuses_more_than_the_maximum_entries),
         cmocka_unit_test(a_failed_parse_leaves_the_output_alone),

@@ -59,7 +59,7 @@ static struct sockaddr_un unix_path(const char *path, socklen_t *length)
 
 static struct connect_call blocking_stream(const void *address, socklen_t length)
 {
-    struct connect_call call = {address, length, SOCK_STREAM, false};
+    struct connect_call call = {address, length, SOCK_STREAM, false, 0, 0};
     return call;
 }
 
@@ -67,9 +67,9 @@ static void candidates_are_the_union_of_both_lists(void **state)
 {
     (void)state;
     static const int yes[] = {ECONNREFUSED,  ENETUNREACH, EHOSTUNREACH, ETIMEDOUT,
-                              EADDRNOTAVAIL, ENOENT,      EAGAIN};
-    static const int no[] = {0,        EINTR,  EINPROGRESS, EALREADY,     EISCONN,    EBADF,
-                             ENOTSOCK, EACCES, EPERM,       EAFNOSUPPORT, ECONNRESET, EINVAL};
+                              EADDRNOTAVAIL, ENOENT,      EAGAIN,       EINPROGRESS};
+    static const int no[] = {0,      EINTR, EALREADY,     EISCONN,    EBADF, ENOTSOCK,
+                             EACCES, EPERM, EAFNOSUPPORT, ECONNRESET, EINVAL};
     for(size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
         assert_true(connect_errno_candidate(yes[i]));
     for(size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
@@ -195,61 +195,120 @@ static void the_destination_filter_decides_last(void **state)
     assert_false(connect_call_eligible(&config, &call));
 }
 
-static void plan_waits_like_the_transfer_policy(void **state)
+static void listed_servers_wait_blocking_or_not_and_others_never(void **state)
 {
     (void)state;
-    static const char *const fixed[] = {"TRYAGAIN_JITTER",
-                                        "none",
-                                        "TRYAGAIN_BASE_DELAY_MS",
-                                        "100",
-                                        "TRYAGAIN_MAX_DELAY_MS",
-                                        "350",
-                                        "TRYAGAIN_MAX_ATTEMPTS",
-                                        "5",
-                                        NULL};
-    struct tryagain_config config = config_from(fixed);
-    static const long expected[] = {100, 200, 350, 350};
-    for(int attempt = 1; attempt <= 4; attempt++) {
-        struct retry_plan plan = connect_retry_plan(&config, attempt, 0, 0, 12345);
-        assert_true(plan.retry);
-        assert_int_equal(plan.reason, PLAN_RETRY);
-        assert_int_equal(plan.wait_ms, expected[attempt - 1]);
-        assert_int_equal(plan.wait_reason, WAIT_BACKOFF);
-    }
-    struct retry_plan last = connect_retry_plan(&config, 5, 0, 0, 12345);
-    assert_false(last.retry);
-    assert_int_equal(last.reason, PLAN_EXHAUSTED);
+    static const char *const only[] = {"TRYAGAIN_CONNECT_TO", "127.0.0.1:5432,/run/app.sock", NULL};
+    struct tryagain_config config = config_from(only);
+    struct sockaddr_in wanted = loopback_v4(5432);
+    struct connect_call call = blocking_stream(&wanted, sizeof(wanted));
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_LISTED);
+    call.nonblocking = true;
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_LISTED);
+    struct sockaddr_in other = loopback_v4(5433);
+    call = blocking_stream(&other, sizeof(other));
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_NONE);
+    /* A listed path waits with the default TRYAGAIN_CONNECT=tcp: listing it is asking. */
+    socklen_t length;
+    struct sockaddr_un un = unix_path("/run/app.sock", &length);
+    call = blocking_stream(&un, length);
+    call.nonblocking = true;
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_LISTED);
 }
 
-static void plan_never_starts_a_wait_past_the_deadline(void **state)
+static void a_name_matches_only_the_addresses_it_resolved_to_and_waits_on_the_last(void **state)
 {
     (void)state;
-    static const char *const deadline[] = {"TRYAGAIN_JITTER",
-                                           "none",
-                                           "TRYAGAIN_BASE_DELAY_MS",
-                                           "100",
-                                           "TRYAGAIN_DEADLINE_MS",
-                                           "1000",
-                                           NULL};
-    struct tryagain_config config = config_from(deadline);
-    struct retry_plan plan = connect_retry_plan(&config, 1, 900, 0, 1);
+    static const char *const named[] = {"TRYAGAIN_CONNECT_TO", "db:5432", NULL};
+    struct tryagain_config config = config_from(named);
+    struct sockaddr_in address = loopback_v4(5432);
+    struct connect_call call = blocking_stream(&address, sizeof(address));
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_NONE); /* not resolved */
+    call.resolved = 1;
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_LISTED);
+    call.not_last = 1; /* the program has another address to try: it moves on at once */
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_NONE);
+    struct sockaddr_in other_port = loopback_v4(5433);
+    call = blocking_stream(&other_port, sizeof(other_port));
+    call.resolved = 1;
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_NONE);
+}
+
+static void nothing_listed_means_a_short_wait_for_blocking_tcp(void **state)
+{
+    (void)state;
+    struct tryagain_config config = config_from(NULL);
+    struct sockaddr_in v4 = loopback_v4(5432);
+    struct connect_call call = blocking_stream(&v4, sizeof(v4));
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_ANY);
+    assert_int_equal(connect_wait_budget_ms(&config, CONNECT_WAIT_ANY), 2000);
+    assert_int_equal(connect_wait_budget_ms(&config, CONNECT_WAIT_LISTED), 30000);
+    static const char *const none[] = {"TRYAGAIN_CONNECT_ANY_WAIT_MS", "0", NULL};
+    config = config_from(none);
+    assert_int_equal(connect_call_wait(&config, &call), CONNECT_WAIT_NONE);
+}
+
+static void polls_promptly_and_ends_on_the_budget(void **state)
+{
+    (void)state;
+    static const char *const fixed[] = {"TRYAGAIN_JITTER", "none", "TRYAGAIN_CONNECT_WAIT_MS",
+                                        "10000", NULL};
+    struct tryagain_config config = config_from(fixed);
+    struct retry_plan plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 0, 1);
     assert_true(plan.retry);
-    assert_int_equal(plan.wait_ms, 100);
-    plan = connect_retry_plan(&config, 1, 901, 0, 1);
+    assert_int_equal(plan.wait_ms, 50);
+    assert_int_equal(plan.wait_reason, WAIT_POLL);
+    plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 5000, 1);
+    assert_int_equal(plan.wait_ms, 550); /* 50 ms and a tenth of the time waited */
+    plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 9800, 1);
+    assert_int_equal(plan.wait_ms, 200); /* the last attempt falls on the end of the budget */
+    plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 10000, 1);
+    assert_false(plan.retry);
+    assert_int_equal(plan.reason, PLAN_WAIT_OVER);
+    /* Attempts never end it: there is no attempt count in the plan at all. */
+    static const char *const once[] = {"TRYAGAIN_MAX_ATTEMPTS", "2", NULL};
+    config = config_from(once);
+    assert_true(connect_wait_plan(&config, CONNECT_WAIT_LISTED, 20000, 1).retry);
+}
+
+static void the_deadline_bounds_the_budget(void **state)
+{
+    (void)state;
+    static const char *const deadline[] = {"TRYAGAIN_JITTER", "none", "TRYAGAIN_DEADLINE_MS",
+                                           "1000", NULL};
+    struct tryagain_config config = config_from(deadline);
+    assert_int_equal(connect_wait_budget_ms(&config, CONNECT_WAIT_LISTED), 1000);
+    struct retry_plan plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 990, 1);
+    assert_true(plan.retry);
+    assert_int_equal(plan.wait_ms, 10);
+    plan = connect_wait_plan(&config, CONNECT_WAIT_LISTED, 1000, 1);
     assert_false(plan.retry);
     assert_int_equal(plan.reason, PLAN_DEADLINE);
 }
 
-static void plan_with_full_jitter_stays_under_the_ceiling(void **state)
+static void jittered_polls_stay_in_the_upper_half(void **state)
 {
     (void)state;
-    static const char *const jitter[] = {"TRYAGAIN_BASE_DELAY_MS", "100", NULL};
-    struct tryagain_config config = config_from(jitter);
+    struct tryagain_config config = config_from(NULL);
     for(uint64_t random = 1; random < 1000000; random += 99991) {
         struct retry_plan plan =
-            connect_retry_plan(&config, 2, 0, 0, random * 0x9E3779B97F4A7C15ULL);
-        assert_true(plan.wait_ms >= 0 && plan.wait_ms <= 200);
+            connect_wait_plan(&config, CONNECT_WAIT_LISTED, 1000, random * 0x9E3779B97F4A7C15ULL);
+        assert_true(plan.wait_ms >= 75 && plan.wait_ms <= 150);
     }
+}
+
+static void describes_a_listed_name_with_its_address(void **state)
+{
+    (void)state;
+    static const char *const named[] = {"TRYAGAIN_CONNECT_TO", "DB.:5432", NULL};
+    struct tryagain_config config = config_from(named);
+    struct sockaddr_in address = loopback_v4(5432);
+    char text[128];
+    connect_describe_listed(&config.connect_to.rule[0], (struct sockaddr *)&address,
+                            sizeof(address), text, sizeof(text));
+    assert_string_equal(text, "db:5432 (127.0.0.1)");
+    connect_describe_listed(NULL, (struct sockaddr *)&address, sizeof(address), text, sizeof(text));
+    assert_string_equal(text, "127.0.0.1:5432");
 }
 
 static void restores_only_bindings_the_program_made(void **state)
@@ -353,9 +412,13 @@ int main(void)
         cmocka_unit_test(unix_only_leaves_tcp_alone),
         cmocka_unit_test(other_families_and_missing_addresses_are_left_alone),
         cmocka_unit_test(the_destination_filter_decides_last),
-        cmocka_unit_test(plan_waits_like_the_transfer_policy),
-        cmocka_unit_test(plan_never_starts_a_wait_past_the_deadline),
-        cmocka_unit_test(plan_with_full_jitter_stays_under_the_ceiling),
+        cmocka_unit_test(listed_servers_wait_blocking_or_not_and_others_never),
+        cmocka_unit_test(a_name_matches_only_the_addresses_it_resolved_to_and_waits_on_the_last),
+        cmocka_unit_test(nothing_listed_means_a_short_wait_for_blocking_tcp),
+        cmocka_unit_test(polls_promptly_and_ends_on_the_budget),
+        cmocka_unit_test(the_deadline_bounds_the_budget),
+        cmocka_unit_test(jittered_polls_stay_in_the_upper_half),
+        cmocka_unit_test(describes_a_listed_name_with_its_address),
         cmocka_unit_test(restores_only_bindings_the_program_made),
         cmocka_unit_test(describes_inet_targets),
         cmocka_unit_test(describes_unix_targets),

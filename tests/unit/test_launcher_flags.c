@@ -53,6 +53,14 @@ static void expect_flag(const char *flag, const char *value, const char *variabl
     }
 }
 
+/* A flag renamed in a later release keeps its former name, so older scripts run on. */
+static void test_a_former_flag_name_still_works(void **state)
+{
+    (void)state;
+    expect_flag("--connect-to", "127.0.0.1:5432", "TRYAGAIN_CONNECT_TO", "127.0.0.1:5432");
+    expect_flag("--wait-for", "db:5432", "TRYAGAIN_CONNECT_TO", "db:5432");
+}
+
 static void test_attempts(void **state)
 {
     (void)state;
@@ -176,12 +184,14 @@ static void test_connect(void **state)
 static void test_connect_to(void **state)
 {
     (void)state;
-    const char *list = "127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock";
-    expect_flag("--connect-to", list, "TRYAGAIN_CONNECT_TO", list);
-    expect_flag("--connect-to", "127.0.0.1", "TRYAGAIN_CONNECT_TO", "127.0.0.1");
-    expect_flag("--connect-to", "nope", "TRYAGAIN_CONNECT_TO", NULL);
-    expect_flag("--connect-to", "127.0.0.1:99999", "TRYAGAIN_CONNECT_TO", NULL);
-    expect_flag("--connect-to", "", "TRYAGAIN_CONNECT_TO", NULL);
+    const char *list = "db:5432,127.0.0.1:5432,:6379,[::1]:80,localhost:8080,/run/app.sock";
+    expect_flag("--wait-for", list, "TRYAGAIN_CONNECT_TO", list);
+    expect_flag("--wait-for", "127.0.0.1", "TRYAGAIN_CONNECT_TO", "127.0.0.1");
+    expect_flag("--wait-for", "no pe", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--wait-for", "127.0.0.1:99999", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--wait-for", "", "TRYAGAIN_CONNECT_TO", NULL);
+    expect_flag("--connect-wait", "45s", "TRYAGAIN_CONNECT_WAIT_MS", "45000");
+    expect_flag("--connect-any-wait", "0", "TRYAGAIN_CONNECT_ANY_WAIT_MS", "0");
 }
 
 static void test_log_file(void **state)
@@ -332,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_attempts),
+        cmocka_unit_test(test_a_former_flag_name_still_works),
         cmocka_unit_test(test_duration_flags),
         cmocka_unit_test(test_duration_parser),
         cmocka_unit_test(test_error_line_wording),
