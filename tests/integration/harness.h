@@ -69,6 +69,14 @@ void run_result_free(struct run_result *result);
 /* What a run showed, on stderr, for a test about to fail: exit status, signal, time taken, and
    stdout and stderr (the first 4000 bytes of each). */
 void show_run(const struct run_result *result);
+/* Asserts condition about a run; when it does not hold, the run is shown, then the condition. */
+#define ASSERT_SHOWING_RUN(result, condition)                                                      \
+    do {                                                                                           \
+        if(!(condition)) {                                                                         \
+            show_run(result);                                                                      \
+            fail_msg("%s", #condition);                                                            \
+        }                                                                                          \
+    } while(0)
 
 /* Absolute path of a file in the build tree ($TRYAGAIN_BUILD, set by make), e.g.
    build_path("libtryagain.so"). A static buffer per slot (0..7). */

@@ -173,13 +173,7 @@ static int tear_down(void **state)
     return 0;
 }
 
-#define EXPECT(condition)                                                                          \
-    do {                                                                                           \
-        if(!(condition)) {                                                                         \
-            show_run(&run);                                                                        \
-            fail_msg("%s", #condition);                                                            \
-        }                                                                                          \
-    } while(0)
+#define EXPECT(condition) ASSERT_SHOWING_RUN(&run, condition)
 
 /* The client's first line, "result=... errno=...", which is the same run after run (the state
    line names an ephemeral port). */

@@ -25,12 +25,7 @@ static int stop_everything(void **state)
     return 0;
 }
 
-#define EXPECT(condition)                                                                          \
-    do {                                                                                           \
-        if(!(condition))                                                                           \
-            show_run(&run);                                                                        \
-        assert_true(condition);                                                                    \
-    } while(0)
+#define EXPECT(condition) ASSERT_SHOWING_RUN(&run, condition)
 
 /* The ASan runtime refuses RTLD_DEEPBIND by itself (it aborts the dlopen before the library
    sees it), so the sanitizer run skips what needs the flag. */

@@ -26,12 +26,7 @@ static int stop_everything(void **state)
     return 0;
 }
 
-#define EXPECT(condition)                                                                          \
-    do {                                                                                           \
-        if(!(condition))                                                                           \
-            show_run(&run);                                                                        \
-        assert_true(condition);                                                                    \
-    } while(0)
+#define EXPECT(condition) ASSERT_SHOWING_RUN(&run, condition)
 
 static const char *ctypes_fetch(void)
 {

@@ -32,12 +32,7 @@ static int stop_everything(void **state)
     return 0;
 }
 
-#define EXPECT(condition)                                                                          \
-    do {                                                                                           \
-        if(!(condition))                                                                           \
-            show_run(&run);                                                                        \
-        assert_true(condition);                                                                    \
-    } while(0)
+#define EXPECT(condition) ASSERT_SHOWING_RUN(&run, condition)
 
 /* Skips (true) where PHP cannot run under the library: not installed (scripts/setup.sh
    installs it), or the sanitizer run, whose ASan runtime refuses RTLD_DEEPBIND itself. */

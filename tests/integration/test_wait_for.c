@@ -39,13 +39,7 @@ static const char *format(int slot, const char *pattern, ...)
     return text[slot];
 }
 
-#define EXPECT(condition)                                                                          \
-    do {                                                                                           \
-        if(!(condition)) {                                                                         \
-            show_run(&run);                                                                        \
-            fail_msg("%s", #condition);                                                            \
-        }                                                                                          \
-    } while(0)
+#define EXPECT(condition) ASSERT_SHOWING_RUN(&run, condition)
 
 static bool have(const char *path)
 {
