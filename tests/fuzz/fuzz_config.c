@@ -114,7 +114,7 @@ static void check_connect_filter(const struct connect_filter *filter)
     FUZZ_CHECK(filter->count >= 0 && filter->count <= CONNECT_FILTER_MAX);
     for(int i = 0; i < filter->count; i++) {
         const struct connect_rule *rule = &filter->rule[i];
-        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_UNIX_PATH);
+        FUZZ_CHECK(rule->kind >= RULE_ANY_ADDRESS && rule->kind <= RULE_NAME);
         FUZZ_CHECK(terminated_within(rule->path, sizeof(rule->path)));
         if(rule->kind == RULE_UNIX_PATH)
             FUZZ_CHECK(rule->path[0] == '/');
