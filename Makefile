@@ -15,7 +15,8 @@ SAN_FLAGS ?=
 #   curl/     the libcurl hooks and what they keep per handle
 #   connect/  the connect() hook and its retry loop
 #   runtime/  what the whole process shares: real symbols, log, stats, clock, fork safety
-LIB_DIRS  := policy curl connect runtime
+#   coordinate/ what the processes of one user share per host: the mapped state file
+LIB_DIRS  := policy curl connect runtime coordinate
 LIB_SRCS  := $(sort $(foreach dir,$(LIB_DIRS),$(wildcard src/$(dir)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/lib/%.o)
 LIBRARY   := $(BUILD)/libtryagain.so

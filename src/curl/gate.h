@@ -29,6 +29,8 @@ enum gate_mode {
 };
 
 #define GATE_RETRY_AFTER_MAX 128
+/* Rate-limit header lines of the latest response, kept for coordination (policy/ratelimit.h). */
+#define GATE_RATELIMIT_MAX 512
 /* libcurl promises write callbacks at most this many bytes at a time (CURL_MAX_WRITE_SIZE). */
 #define GATE_CHUNK_MAX 16384
 /* libcurl's CURL_WRITEFUNC_PAUSE */
@@ -70,6 +72,8 @@ struct gate {
     size_t header_bytes;
     char retry_after[GATE_RETRY_AFTER_MAX];
     size_t retry_after_length; /* 0: no Retry-After in the latest header block */
+    char ratelimit[GATE_RATELIMIT_MAX]; /* "name: value\n" lines, as many as fit whole */
+    size_t ratelimit_length; /* 0: none in the latest header block */
 };
 
 void gate_init(struct gate *gate);

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "curl/coordination.h"
 #include "curl/gate.h"
 #include "curl/settings.h"
 #include "policy/retry_plan.h"
@@ -38,6 +39,8 @@ struct call_state {
     bool waiting; /* removed from the real multi until its retry is due */
     long long retry_due_ms; /* when waiting: the monotonic time to add it again */
     long retry_wait_ms; /* when waiting: the wait the plan asked for */
+
+    struct call_coordination coord; /* the host's shared state (curl/coordination.c) */
 };
 
 struct handle_state {

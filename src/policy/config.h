@@ -32,6 +32,7 @@ struct tryagain_config {
     int connect_kinds; /* CONNECT_TCP | CONNECT_UNIX, 0 for off */
     struct connect_filter connect_to;
     bool keep_deepbind; /* dlopen(RTLD_DEEPBIND) left as asked: that group's calls not reached */
+    bool coordinate; /* share what hosts said with the other processes (src/coordinate/) */
 };
 
 /* Looks a variable up like getenv; tests pass a table instead of the real environment. */

@@ -67,7 +67,7 @@ struct tryagain_option {
 };
 
 /* options.c fails to compile when the count is not the table's. */
-#define TRYAGAIN_OPTION_COUNT 16
+#define TRYAGAIN_OPTION_COUNT 17
 extern const struct tryagain_option tryagain_options[];
 
 /* "N", "D", "WORD", "LIST" or "PATH"; NULL for a flag that takes no value. */

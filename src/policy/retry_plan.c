@@ -198,6 +198,8 @@ bool policy_gives_up(enum plan_reason reason, bool failed)
     case PLAN_NOT_REWINDABLE:
     case PLAN_INTERRUPTED:
     case PLAN_UNSAFE:
+    case PLAN_BUDGET_SPENT:
+    case PLAN_CIRCUIT_OPEN:
         return true;
     case PLAN_DELIVERED:
         return failed;
@@ -242,6 +244,10 @@ const char *policy_reason_text(enum plan_reason reason)
         return "not retried: the upload cannot be rewound to its start";
     case PLAN_INTERRUPTED:
         return "giving up: a signal interrupted the wait";
+    case PLAN_BUDGET_SPENT:
+        return "giving up: the host's retry budget, shared by this user's processes, is spent";
+    case PLAN_CIRCUIT_OPEN:
+        return "giving up: the host is failing for every process (circuit open)";
     }
     return "?";
 }

@@ -29,9 +29,12 @@ enum plan_reason {
     PLAN_DEADLINE,
     PLAN_NOT_REWINDABLE, /* the upload source cannot be read again from its start */
     PLAN_INTERRUPTED, /* a signal ended the wait */
+    PLAN_BUDGET_SPENT, /* the host's shared retry budget is spent (coordination) */
+    PLAN_CIRCUIT_OPEN, /* the host fails for every process: its breaker is open */
 };
 
-enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER };
+/* WAIT_PACING: the wait is the host's shared pacing slot (coordination), not a backoff. */
+enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER, WAIT_PACING };
 
 struct retry_plan {
     bool retry;
