@@ -83,7 +83,13 @@ $(BUILD)/obj/launcher/%.o: src/launcher/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(LAUNCHER): $(LAUNCHER_OBJS) $(PURE_LIB)
+# tryagain status reads the shared state file with the library's own code for it.
+LAUNCHER_SHARED := $(BUILD)/obj/launcher-coordinate/shared_file.o
+$(LAUNCHER_SHARED): src/coordinate/shared_file.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LAUNCHER): $(LAUNCHER_OBJS) $(LAUNCHER_SHARED) $(PURE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^
 
@@ -92,7 +98,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(PURE_LIB)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(PURE_LIB) -lcmocka -lm
 
 # Launcher unit tests also link the launcher's objects, all but the one with main().
-LAUNCHER_TESTED_OBJS := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS))
+LAUNCHER_TESTED_OBJS := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS)) $(LAUNCHER_SHARED)
 $(BUILD)/tests/unit/test_launcher_%: tests/unit/test_launcher_%.c $(LAUNCHER_TESTED_OBJS) $(PURE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \

@@ -69,6 +69,8 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
                               int64_t limited)
 {
+    if(hold > PACE_HOLD_WINDOWS)
+        hold = PACE_HOLD_WINDOWS; /* damage */
     struct pace_lesson lesson = {clamp_interval(interval_us), hold > 0 ? hold - 1 : 0};
     if(elapsed_us <= 0 || ok < 0 || limited < 0)
         return lesson;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define LONG_CAP 1000000000L /* a value beyond this is saturated: no quota is that large */
+#define LONG_CAP 1000000000000L /* a value beyond this is saturated: no quota is that large */
 
 static bool parse_count(const char *p, size_t n, long *out)
 {
@@ -79,6 +79,8 @@ bool ratelimit_parse_duration(const char *text, size_t length, long *out_ms)
         else {
             return false;
         }
+        if(whole > LONG_CAP / unit_ms)
+            whole = LONG_CAP / unit_ms; /* saturates below, without overflowing */
         total += whole * unit_ms + fraction_ms * unit_ms / 1000;
         if(total > LONG_CAP)
             total = LONG_CAP;
@@ -210,6 +212,15 @@ static bool dict_member(const char *p, size_t n, const char *name, long *out)
     return false;
 }
 
+/* The length of the value's first item: up to a ';' or ',' within the line. */
+static size_t first_item(const char *v, size_t n)
+{
+    size_t i = 0;
+    while(i < n && v[i] != ';' && v[i] != ',')
+        i++;
+    return i;
+}
+
 static bool name_is(const char *line, size_t name_len, const char *name)
 {
     return strlen(name) == name_len && !strncasecmp(line, name, name_len);
@@ -262,7 +273,7 @@ static void take_line(const char *line, size_t length, long long now_ms,
             *seen = true;
         }
         /* older drafts: "100;w=60" */
-        if(info->limit < 0 && parse_count(v, strcspn(v, ";,"), &value)) {
+        if(info->limit < 0 && parse_count(v, first_item(v, n), &value)) {
             info->limit = value;
             *seen = true;
         }
@@ -271,7 +282,7 @@ static void take_line(const char *line, size_t length, long long now_ms,
             name_is(line, name_len, "x-ratelimit-limit") ||
             name_is(line, name_len, "x-ratelimit-limit-requests") ||
             name_is(line, name_len, "anthropic-ratelimit-requests-limit")) {
-        if(parse_count(v, strcspn(v, ";,"), &value)) {
+        if(parse_count(v, first_item(v, n), &value)) {
             info->limit = value;
             *seen = true;
         }
