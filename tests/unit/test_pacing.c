@@ -166,7 +166,8 @@ int main(void)
         cmocka_unit_test(windows_last_at_least_a_quarter_second_and_eight_intervals),
         cmocka_unit_test(the_queue_counts_slots_ahead),
         cmocka_unit_test(the_budget_is_a_share_of_requests_with_a_floor),
-        cmocka_unit_test(the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_is_over),
+        cmocka_unit_test(
+            the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_is_over),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

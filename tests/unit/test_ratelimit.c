@@ -73,9 +73,10 @@ static void openai_durations(void **state)
 static void anthropic_rfc3339_times(void **state)
 {
     (void)state;
-    struct ratelimit_info info = parse("anthropic-ratelimit-requests-limit: 50\n"
-                                       "anthropic-ratelimit-requests-remaining: 2\n"
-                                       "anthropic-ratelimit-requests-reset: 2024-05-01T12:00:06Z\n");
+    struct ratelimit_info info =
+        parse("anthropic-ratelimit-requests-limit: 50\n"
+              "anthropic-ratelimit-requests-remaining: 2\n"
+              "anthropic-ratelimit-requests-reset: 2024-05-01T12:00:06Z\n");
     assert_int_equal(info.reset_ms, 6000);
     assert_int_equal(ratelimit_interval_us(&info), 2000000);
     long long when;
@@ -97,9 +98,12 @@ static void plenty_left_advises_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(ietf_structured_fields),  cmocka_unit_test(older_ietf_drafts),
-        cmocka_unit_test(github_resets_at_an_epoch_second), cmocka_unit_test(openai_durations),
-        cmocka_unit_test(anthropic_rfc3339_times), cmocka_unit_test(plenty_left_advises_nothing),
+        cmocka_unit_test(ietf_structured_fields),
+        cmocka_unit_test(older_ietf_drafts),
+        cmocka_unit_test(github_resets_at_an_epoch_second),
+        cmocka_unit_test(openai_durations),
+        cmocka_unit_test(anthropic_rfc3339_times),
+        cmocka_unit_test(plenty_left_advises_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
