@@ -23,12 +23,13 @@ struct coord_host *coord_find(const char *origin, bool create);
 
 /* A first attempt (a request) was made: the budget grows by its share. */
 void coord_note_request(struct coord_host *host);
-/* What an attempt's response said; header_interval_us: the rate-limit headers' advice (>0 a
-   spacing, <0 plenty left, 0 none). */
-void coord_note(struct coord_host *host, enum pace_event event, int64_t header_interval_us);
+/* What an attempt's response said; slotted: the attempt took a pacing slot; header_interval_us:
+   the rate-limit headers' advice (>0 a spacing, <0 plenty left, 0 none). */
+void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
+                int64_t header_interval_us);
 bool coord_pacing(struct coord_host *host);
 /* Reserves the next slot of a paced host, at or after earliest_us; returns the wait in us
-   (0 when the host is not paced or the slot is now). */
+   (0 when the slot is now), -1 when the host is not paced. */
 int64_t coord_reserve(struct coord_host *host, int64_t earliest_us);
 
 /* Bumped each time the host's spacing grows: a slot taken before it is too early now. */

@@ -142,7 +142,8 @@ static void start_pacing(struct coord_host *host, int64_t now, int64_t header_in
     atomic_store(&host->window_start_us, now);
 }
 
-void coord_note(struct coord_host *host, enum pace_event event, int64_t header_interval_us)
+void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
+                int64_t header_interval_us)
 {
     int64_t now = coord_now_us();
     atomic_store_explicit(&host->last_seen_us, now, memory_order_relaxed);
@@ -158,7 +159,8 @@ void coord_note(struct coord_host *host, enum pace_event event, int64_t header_i
         if(!active)
             start_pacing(host, now, header_interval_us > 0 ? header_interval_us : 0);
         atomic_store(&host->last_throttle_us, now);
-        atomic_fetch_add(&host->window_limited, 1);
+        if(slotted)
+            atomic_fetch_add(&host->window_limited, 1);
         break;
     case PACE_SUCCESS:
         atomic_fetch_add(&host->successes, 1);
@@ -174,7 +176,7 @@ void coord_note(struct coord_host *host, enum pace_event event, int64_t header_i
             atomic_store(&host->last_throttle_us, now);
             active = true;
         }
-        if(active)
+        if(active && slotted)
             atomic_fetch_add(&host->window_ok, 1);
         break;
     case PACE_FAILURE: {
@@ -209,7 +211,7 @@ int64_t coord_reserve(struct coord_host *host, int64_t earliest_us)
     int64_t now = coord_now_us();
     int64_t interval = atomic_load(&host->interval_us);
     if(!pace_active(interval, atomic_load(&host->last_throttle_us), now))
-        return 0;
+        return -1;
     int64_t tat = atomic_load(&host->tat_us);
     struct pace_slot slot;
     do {

@@ -41,7 +41,9 @@ static long to_ms(int64_t us)
 static long reserve(struct call_coordination *coord)
 {
     coord->reserved_lessons = coord_lessons(coord->host);
-    long wait_ms = to_ms(coord_reserve(coord->host, 0));
+    int64_t wait_us = coord_reserve(coord->host, 0);
+    coord->slotted = wait_us >= 0;
+    long wait_ms = wait_us > 0 ? to_ms(wait_us) : 0;
     coord->reserved = wait_ms > 0;
     if(wait_ms > 0) {
         coord->paced++;
@@ -101,7 +103,7 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
             return;
         coord_note_request(coord->host);
     }
-    coord_note(coord->host, event, advice);
+    coord_note(coord->host, event, coord->slotted, advice);
     if(!plan->retry)
         return;
     if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF && coord_pacing(coord->host)) {

@@ -16,6 +16,7 @@ struct call_coordination {
     struct coord_host *host; /* the host's shared record; NULL: it has none, or off */
     bool reserved; /* the next attempt's slot is taken already */
     long long reserved_lessons; /* the host's lessons when it was taken */
+    bool slotted; /* the attempt under way took a pacing slot */
     bool first_paced; /* multi: the transfer waits for its first attempt's slot, no retry */
     long paced; /* waits for a slot, for the stats */
     long long paced_ms;

@@ -69,15 +69,21 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
                               int64_t limited)
 {
+    if(ok > (int64_t)1 << 40 || limited > (int64_t)1 << 40)
+        ok = limited = 0; /* damage */
     if(hold > PACE_HOLD_WINDOWS)
         hold = PACE_HOLD_WINDOWS; /* damage */
     struct pace_lesson lesson = {clamp_interval(interval_us), hold > 0 ? hold - 1 : 0};
     if(elapsed_us <= 0 || ok < 0 || limited < 0)
         return lesson;
     if(limited > 0) {
-        /* Demand exceeded what the host let through: its successes are its rate. A fiftieth
-           more spacing keeps the next window under it. */
-        int64_t measured = ok > 0 ? elapsed_us / ok : lesson.interval_us * 2;
+        /* Attempts sent one interval apart, of which a share passed: the host allows that
+           share of our rate. At most twice as slow per window (throttles from a burst of
+           stale attempts must not throw the spacing far off), and a fiftieth more spacing
+           keeps the next window under it. */
+        int64_t measured = lesson.interval_us * 2;
+        if(ok > 0 && (ok + limited) / ok < 2)
+            measured = lesson.interval_us * (ok + limited) / ok;
         lesson.interval_us = clamp_interval(measured + measured / 50);
         lesson.hold = PACE_HOLD_WINDOWS;
         return lesson;

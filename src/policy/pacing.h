@@ -58,9 +58,11 @@ struct pace_lesson {
     int64_t interval_us;
     int64_t hold; /* windows still to pass before probing faster */
 };
-/* elapsed_us: the window's length; ok and limited: the host's successes and throttles in it.
-   A window that saw throttles measured the host's rate (its successes over the time); one at
-   our own capacity without any probes faster once the hold is over; otherwise nothing moves. */
+/* elapsed_us: the window's length; ok and limited: the successes and throttles in it of the
+   attempts that took a pacing slot (attempts that did not, sent before the host was known to
+   throttle, say nothing of the spacing). A window with throttles measured the host's rate
+   (the share of our rate that passed); one at our own capacity without any probes faster once
+   the hold is over; otherwise nothing moves. */
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
                               int64_t limited);
 

@@ -251,10 +251,10 @@ static void the_breaker_opens_for_everyone_and_a_success_closes_it(void **state)
         run_result_free(&result);
     }
     /* ...so a third process sends its own attempt and gets the real 503, without retries. */
-    run_one(&limiter,
-            ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=10",
-                "TRYAGAIN_LOG=1"),
-            &result);
+    run_one(
+        &limiter,
+        ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=10", "TRYAGAIN_LOG=1"),
+        &result);
     if(!strstr(result.err, "circuit open"))
         show_run(&result);
     assert_int_equal(result.exit_status, 22);
@@ -355,8 +355,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(processes_share_what_the_host_taught_them, stop_limiter),
         cmocka_unit_test_teardown(a_killed_process_blocks_nobody, stop_limiter),
-        cmocka_unit_test_teardown(the_breaker_opens_for_everyone_and_a_success_closes_it, stop_limiter),
-        cmocka_unit_test_teardown(a_corrupt_or_foreign_state_file_is_ignored_with_one_warning, stop_limiter),
+        cmocka_unit_test_teardown(the_breaker_opens_for_everyone_and_a_success_closes_it,
+                                  stop_limiter),
+        cmocka_unit_test_teardown(a_corrupt_or_foreign_state_file_is_ignored_with_one_warning,
+                                  stop_limiter),
         cmocka_unit_test_teardown(nothing_is_made_before_a_throttle_or_when_off, stop_limiter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
