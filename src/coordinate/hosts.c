@@ -42,6 +42,7 @@ static void clear_record(struct coord_host *host)
     atomic_store(&host->withheld, 0);
     atomic_store(&host->header_interval_us, 0);
     atomic_store(&host->lessons, 0);
+    atomic_store(&host->streak_start_ms, 0);
 }
 
 /* Takes the record from expected_key (free, or a host not seen for long) for origin. */
@@ -182,8 +183,10 @@ void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
     case PACE_FAILURE: {
         atomic_fetch_add(&host->failures, 1);
         int64_t in_row = atomic_fetch_add(&host->failures_in_row, 1) + 1;
+        if(in_row == 1)
+            atomic_store(&host->streak_start_ms, now_ms(now));
         int64_t open_until = atomic_load(&host->open_until_ms);
-        if(breaker_trips(in_row, open_until))
+        if(breaker_trips(in_row, atomic_load(&host->streak_start_ms), open_until, now_ms(now)))
             atomic_compare_exchange_strong(&host->open_until_ms, &open_until,
                                            now_ms(now) + BREAKER_OPEN_MS);
         break;

@@ -153,7 +153,8 @@ enum breaker_state breaker_state(int64_t open_until_ms, int64_t now_ms)
     return open_until_ms > now_ms ? BREAKER_OPEN : BREAKER_HALF_OPEN;
 }
 
-bool breaker_trips(int64_t failures, int64_t open_until_ms)
+bool breaker_trips(int64_t failures, int64_t streak_start_ms, int64_t open_until_ms, int64_t now_ms)
 {
-    return failures >= BREAKER_FAILURES && open_until_ms <= 0;
+    return failures >= BREAKER_FAILURES && open_until_ms <= 0 &&
+           now_ms - streak_start_ms >= BREAKER_STREAK_MS;
 }

@@ -72,23 +72,27 @@ int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us);
 /* The retry budget: milli-tokens and the time they were counted, packed in one 64-bit word
    so that it is updated with one compare-and-swap. Each request adds a share, time adds a
    floor, a retry after a failure costs one token. The word 0 is a full budget. */
-#define BUDGET_CAP 10000 /* ten retries in hand */
+#define BUDGET_CAP 100000 /* a hundred retries in hand */
 #define BUDGET_PER_REQUEST 200 /* retries: a fifth of the requests... */
-#define BUDGET_FLOOR_PER_S 1000 /* ...and one a second whatever the traffic */
+#define BUDGET_FLOOR_PER_S 10000 /* ...and ten a second whatever the traffic (Finagle's floor) */
 #define BUDGET_RETRY_COST 1000
 int64_t budget_tokens(uint64_t word, int64_t now_ms);
 uint64_t budget_deposit(uint64_t word, int64_t now_ms, int64_t milli_tokens);
 /* False when the budget cannot pay cost; *next is the word after paying. */
 bool budget_withdraw(uint64_t word, int64_t now_ms, int64_t cost, uint64_t *next);
 
-/* The circuit breaker: after BREAKER_FAILURES failures in a row (across processes) the host's
-   retries stop for BREAKER_OPEN_MS; then one retry goes as a probe, and a success anywhere
-   closes it. open_until_ms 0: closed. */
+/* The circuit breaker: after BREAKER_FAILURES failures in a row (across processes) over at
+   least BREAKER_STREAK_MS (a burst of concurrent failures is one event, not repeated ones)
+   the host's retries stop for BREAKER_OPEN_MS; then one retry goes as a probe, and a success
+   anywhere closes it. open_until_ms 0: closed. */
 #define BREAKER_FAILURES 5
+#define BREAKER_STREAK_MS 1000
 #define BREAKER_OPEN_MS 5000
 enum breaker_state { BREAKER_CLOSED, BREAKER_OPEN, BREAKER_HALF_OPEN };
 enum breaker_state breaker_state(int64_t open_until_ms, int64_t now_ms);
-/* After one more failure in a row (failures counts it): the breaker opens now. */
-bool breaker_trips(int64_t failures, int64_t open_until_ms);
+/* After one more failure in a row (failures counts it, the streak began at streak_start_ms):
+   the breaker opens now. */
+bool breaker_trips(int64_t failures, int64_t streak_start_ms, int64_t open_until_ms,
+                   int64_t now_ms);
 
 #endif

@@ -51,6 +51,10 @@ static void write_file(const char *path, const char *text)
     fclose(file);
 }
 
+/* Coordination's state ($XDG_RUNTIME_DIR/tryagain-coordinate.v1) is per test server: what one
+   test's server said must not pace or break the next test's, nor the user's own programs. */
+static char state_dir[320];
+
 void server_start(struct server *server, const char *script)
 {
     char template[] = "/tmp/tryagain-test-XXXXXX";
@@ -61,6 +65,8 @@ void server_start(struct server *server, const char *script)
     snprintf(server->log_path, sizeof(server->log_path), "%s/requests.log", server->dir);
     write_file(script_path, script);
     write_file(server->log_path, "");
+    snprintf(state_dir, sizeof(state_dir), "%s/run", server->dir);
+    assert_int_equal(mkdir(state_dir, 0700), 0);
 
     int port_pipe[2];
     assert_int_equal(pipe(port_pipe), 0);
@@ -187,6 +193,8 @@ static void sink_append(struct sink *sink, const char *data, size_t length)
 static void child_exec(const char *const *argv, const char *const *env, bool preload, int in_fd,
                        int out_fd, int err_fd)
 {
+    if(state_dir[0])
+        setenv("XDG_RUNTIME_DIR", state_dir, 1);
     dup2(in_fd, STDIN_FILENO);
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);

@@ -135,8 +135,8 @@ static void the_budget_is_a_share_of_requests_with_a_floor(void **state)
     assert_true(budget_withdraw(word, now, BUDGET_RETRY_COST, &next));
     word = next;
     assert_false(budget_withdraw(word, now, BUDGET_RETRY_COST, &next));
-    /* A second later the floor pays for another. */
-    assert_true(budget_withdraw(word, now + 1000, BUDGET_RETRY_COST, &next));
+    /* A tenth of a second later the floor pays for another. */
+    assert_true(budget_withdraw(word, now + 100, BUDGET_RETRY_COST, &next));
     assert_int_equal(budget_tokens(word, now + 3600000 * 2), BUDGET_CAP);
 }
 
@@ -144,9 +144,12 @@ static void the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_
     void **state)
 {
     (void)state;
-    assert_false(breaker_trips(BREAKER_FAILURES - 1, 0));
-    assert_true(breaker_trips(BREAKER_FAILURES, 0));
-    assert_false(breaker_trips(BREAKER_FAILURES + 1, 5000)); /* open already */
+    int64_t streak = 1000, later = streak + BREAKER_STREAK_MS;
+    assert_false(breaker_trips(BREAKER_FAILURES - 1, streak, 0, later));
+    assert_true(breaker_trips(BREAKER_FAILURES, streak, 0, later));
+    assert_false(breaker_trips(BREAKER_FAILURES + 1, streak, 5000, later)); /* open already */
+    /* Sixteen threads failing in the same millisecond are one event, not repeated failures. */
+    assert_false(breaker_trips(16, streak, 0, streak + 1));
     assert_int_equal(breaker_state(0, 1000), BREAKER_CLOSED);
     assert_int_equal(breaker_state(1000 + BREAKER_OPEN_MS, 1000), BREAKER_OPEN);
     assert_int_equal(breaker_state(1000, 1000 + 1), BREAKER_HALF_OPEN);
