@@ -32,6 +32,9 @@ bool coord_pacing(struct coord_host *host);
    (0 when the slot is now), -1 when the host is not paced. */
 int64_t coord_reserve(struct coord_host *host, int64_t earliest_us);
 
+/* How far ahead the host's next free slot is, in us (0: now), -1 when it is not paced. */
+int64_t coord_slot_ahead(struct coord_host *host);
+
 /* Bumped each time the host's spacing grows: a slot taken before it is too early now. */
 int64_t coord_lessons(struct coord_host *host);
 

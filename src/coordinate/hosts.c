@@ -204,6 +204,15 @@ bool coord_pacing(struct coord_host *host)
                        coord_now_us());
 }
 
+int64_t coord_slot_ahead(struct coord_host *host)
+{
+    int64_t now = coord_now_us();
+    int64_t interval = atomic_load(&host->interval_us);
+    if(!pace_active(interval, atomic_load(&host->last_throttle_us), now))
+        return -1;
+    return pace_reserve(atomic_load(&host->tat_us), interval, now, 0).wait_us;
+}
+
 int64_t coord_lessons(struct coord_host *host)
 {
     return atomic_load(&host->lessons);

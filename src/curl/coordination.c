@@ -106,9 +106,12 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
     coord_note(coord->host, event, coord->slotted, advice);
     if(!plan->retry)
         return;
-    if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF && coord_pacing(coord->host)) {
-        /* The host's next free slot instead of a backoff of this process's own. A Retry-After
-           stays the wait, a floor; the slot is taken when it is over. */
+    if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF &&
+       to_ms(coord_slot_ahead(coord->host)) > plan->wait_ms) {
+        /* The host's queue is longer than this process's own backoff: the retry takes its
+           slot in it now (it lies beyond the backoff). Otherwise the backoff is the wait, like
+           a Retry-After, a floor, and the slot is taken when it is over, so a process alone
+           with a host backs off as it always did. */
         long wait_ms = reserve(coord);
         if(config->deadline_ms > 0 && elapsed_ms + wait_ms > config->deadline_ms) {
             withhold(plan, PLAN_DEADLINE);
