@@ -96,7 +96,9 @@ enum coord_open_result coord_file_open(const char *path, bool create, bool writa
     int flags = (writable ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
     int fd = open(path, flags | (create && writable ? O_CREAT : 0), 0600);
     if(fd < 0)
-        return errno == ENOENT ? COORD_ABSENT : errno == ELOOP ? COORD_FOREIGN : COORD_FAILED;
+        return errno == ENOENT                                       ? COORD_ABSENT
+               : errno == ELOOP || errno == EACCES || errno == EPERM ? COORD_FOREIGN
+                                                                     : COORD_FAILED;
     enum coord_open_result result = COORD_OPENED;
     struct stat info;
     if(fstat(fd, &info) != 0) {
@@ -170,7 +172,7 @@ const char *coord_open_result_text(enum coord_open_result result)
     case COORD_DAMAGED:
         return "damaged or of another version";
     case COORD_FAILED:
-        return "cannot be opened";
+        return "unusable (a system call on it failed)";
     }
     return "?";
 }
