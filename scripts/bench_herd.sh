@@ -15,6 +15,8 @@ per_process_timeout=${BENCH_HERD_TIMEOUT:-60}
 chart=${BENCH_CHART:-docs/herd.png}
 rate=${BENCH_HERD_RATE:-50}
 burst=${BENCH_HERD_BURST:-10}
+burst_param=""
+[ "$burst" -gt 0 ] && burst_param=" burst=$burst" # nginx refuses burst=0: none is the default
 
 bench_need nginx nginx-light
 bench_need gnuplot gnuplot-nox
@@ -52,7 +54,7 @@ run_one() {
         port=$warm_port
         state=$warm_state
     fi
-    bench_nginx_start "$dir" "$port" "$limiter $http_extra" "limit_req zone=herd burst=$burst nodelay;"
+    bench_nginx_start "$dir" "$port" "$limiter $http_extra" "limit_req zone=herd${burst_param} nodelay;"
     url="http://127.0.0.1:$port/index.html"
     # -o to a file of each process's own: curl --retry must truncate its output file before a
     # retry, and fails with "(23) Failed to truncate file" when that file is /dev/null.
