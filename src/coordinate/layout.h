@@ -58,6 +58,7 @@ struct coord_host {
     _Atomic int64_t header_interval_us; /* the latest advice of rate-limit headers, 0 none */
     _Atomic int64_t lessons; /* bumped when the spacing grows: slots taken before are taken again */
     _Atomic int64_t streak_start_ms; /* the first of the failures in a row */
+    _Atomic int64_t share; /* pace_lesson.share of the latest window */
     char origin[ORIGIN_MAX]; /* NUL-terminated; written before the key is published */
 };
 
@@ -67,7 +68,7 @@ struct coord_file {
 };
 
 _Static_assert(sizeof(struct coord_header) == 64, "the header is 64 bytes");
-_Static_assert(sizeof(struct coord_host) == 272, "a host record is 272 bytes");
+_Static_assert(sizeof(struct coord_host) == 280, "a host record is 280 bytes");
 _Static_assert(offsetof(struct coord_file, hosts) == 64, "hosts follow the header");
 
 #define COORD_FILE_SIZE sizeof(struct coord_file)

@@ -34,7 +34,7 @@ void coordination_begin(struct handle_state *state, const struct tryagain_config
 
 static long to_ms(int64_t us)
 {
-    return (long)((us + 999) / 1000);
+    return (long)((us + 500) / 1000); /* the nearest: sleeps are whole milliseconds */
 }
 
 /* Takes the host's next slot; the wait until it (0: now, and nothing is held). */
@@ -92,7 +92,7 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
     bool transport_failed = last->curl_code != CURLE_OK && last->http_status == 0;
     enum pace_event event =
         pace_classify(last->http_status, policy_transient_curl_code(last->curl_code),
-                      last->retry_after_ms >= 0, transport_failed);
+                      last->retry_after_ms, transport_failed);
     int64_t advice = header_advice(&state->gate);
     struct call_coordination *coord = &state->call.coord;
     if(!coord->host) {

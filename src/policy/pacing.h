@@ -14,7 +14,7 @@
 /* The first spacing tried when a host throttles and nothing better is known: fast enough that
    the first window sees the host's limit, slow enough not to flood it. */
 #define PACE_FIRST_INTERVAL_US 10000LL
-#define PACE_MIN_INTERVAL_US 1000LL
+#define PACE_MIN_INTERVAL_US 100LL
 #define PACE_MAX_INTERVAL_US 60000000LL
 /* Pacing stays on this long after the host's last throttle, then stops (it fades). */
 #define PACE_ACTIVE_US 60000000LL
@@ -28,11 +28,13 @@
 /* What a response says to coordination. */
 enum pace_event {
     PACE_SUCCESS, /* the host answered (2xx-4xx other than 429): it is up */
-    PACE_THROTTLE, /* 429, or 503 with Retry-After: too fast */
+    PACE_THROTTLE, /* 429, or 503 with Retry-After: too fast (but "Retry-After: 0" says
+                      come back now, which is no sign of a rate) */
     PACE_FAILURE, /* 5xx, or a transient transport failure: the host is failing */
     PACE_NEUTRAL, /* the program's own doing (an aborted write...): says nothing */
 };
-enum pace_event pace_classify(long http_status, bool transport_transient, bool has_retry_after,
+/* retry_after_ms: the response's usable Retry-After, -1 when none. */
+enum pace_event pace_classify(long http_status, bool transport_transient, long retry_after_ms,
                               bool transport_failed);
 
 /* GCRA, one timestamp per host: the attempt goes at the first free slot at or after both now
@@ -57,14 +59,17 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
 struct pace_lesson {
     int64_t interval_us;
     int64_t hold; /* windows still to pass before probing faster */
+    int64_t share; /* per mille of throttles in the window that slowed the pace, 0: none */
 };
 /* elapsed_us: the window's length; ok and limited: the successes and throttles in it of the
    attempts that took a pacing slot (attempts that did not, sent before the host was known to
    throttle, say nothing of the spacing). A window with throttles measured the host's rate
    (the share of our rate that passed); one at our own capacity without any probes faster once
-   the hold is over; otherwise nothing moves. */
+   the hold is over; otherwise nothing moves. previous_share: the lesson's share of the window
+   before. When slowing down did not lower the share of throttles, they are not about our rate
+   (a quota of one path, a scripted server): the pace then speeds up instead. */
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
-                              int64_t limited);
+                              int64_t limited, int64_t previous_share);
 
 /* The host's queue, for tryagain status: attempts that hold a slot still ahead. */
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us);

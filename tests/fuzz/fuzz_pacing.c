@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1: {
             int64_t elapsed = (int64_t)fuzz_upto(&in, 100 * S);
             int64_t ok = (int64_t)fuzz_upto(&in, 100000), limited = (int64_t)fuzz_upto(&in, 1000);
-            struct pace_lesson lesson = pace_learn(interval, hold, elapsed, ok, limited);
+            struct pace_lesson lesson =
+                pace_learn(interval, hold, elapsed, ok, limited, (int64_t)fuzz_upto(&in, 1200));
             FUZZ_CHECK(lesson.interval_us >= PACE_MIN_INTERVAL_US);
             FUZZ_CHECK(lesson.interval_us <= PACE_MAX_INTERVAL_US);
             FUZZ_CHECK(lesson.hold >= 0 && lesson.hold <= PACE_HOLD_WINDOWS);
@@ -66,8 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             enum breaker_state state = breaker_state(open_until, now / 1000);
             FUZZ_CHECK(state != BREAKER_OPEN || open_until > now / 1000);
             FUZZ_CHECK(state != BREAKER_CLOSED || open_until <= 0);
-            (void)pace_classify((long)fuzz_upto(&in, 999), fuzz_bool(&in), fuzz_bool(&in),
-                                fuzz_bool(&in));
+            (void)pace_classify((long)fuzz_upto(&in, 999), fuzz_bool(&in),
+                                (long)fuzz_upto(&in, 5000) - 1, fuzz_bool(&in));
             break;
         }
         }
