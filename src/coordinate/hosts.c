@@ -43,7 +43,6 @@ static void clear_record(struct coord_host *host)
     atomic_store(&host->header_interval_us, 0);
     atomic_store(&host->lessons, 0);
     atomic_store(&host->streak_start_ms, 0);
-    atomic_store(&host->share, 0);
 }
 
 /* Takes the record from expected_key (free, or a host not seen for long) for origin. */
@@ -118,9 +117,8 @@ static void maybe_learn(struct coord_host *host, int64_t now)
         return;
     int64_t ok = atomic_exchange(&host->window_ok, 0);
     int64_t limited = atomic_exchange(&host->window_limited, 0);
-    struct pace_lesson lesson = pace_learn(interval, atomic_load(&host->hold), now - start, ok,
-                                           limited, atomic_load(&host->share));
-    atomic_store(&host->share, lesson.share);
+    struct pace_lesson lesson =
+        pace_learn(interval, atomic_load(&host->hold), now - start, ok, limited);
     int64_t advised = atomic_load(&host->header_interval_us);
     if(advised > lesson.interval_us)
         lesson.interval_us = advised; /* the host's own numbers are a floor on the spacing */
@@ -142,7 +140,6 @@ static void start_pacing(struct coord_host *host, int64_t now, int64_t header_in
     atomic_store(&host->window_ok, 0);
     atomic_store(&host->window_limited, 0);
     atomic_store(&host->hold, 0);
-    atomic_store(&host->share, 0);
     atomic_store(&host->window_start_us, now);
 }
 

@@ -67,24 +67,16 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
 }
 
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
-                              int64_t limited, int64_t previous_share)
+                              int64_t limited)
 {
     if(ok > (int64_t)1 << 40 || limited > (int64_t)1 << 40)
         ok = limited = 0; /* damage */
     if(hold > PACE_HOLD_WINDOWS)
         hold = PACE_HOLD_WINDOWS; /* damage */
-    struct pace_lesson lesson = {clamp_interval(interval_us), hold > 0 ? hold - 1 : 0, 0};
+    struct pace_lesson lesson = {clamp_interval(interval_us), hold > 0 ? hold - 1 : 0};
     if(elapsed_us <= 0 || ok < 0 || limited < 0)
         return lesson;
     if(limited > 0) {
-        int64_t share = limited * 1000 / (ok + limited);
-        if(previous_share > 0 && previous_share <= 1000 && share * 10 >= previous_share * 9) {
-            /* Slower did not help: these throttles do not follow our rate. */
-            lesson.interval_us = clamp_interval(lesson.interval_us - lesson.interval_us / 4);
-            lesson.share = previous_share;
-            return lesson;
-        }
-        lesson.share = share;
         /* Attempts sent one interval apart, of which a share passed: the host allows that
            share of our rate. At most twice as slow per window (throttles from a burst of
            stale attempts must not throw the spacing far off), and a fiftieth more spacing

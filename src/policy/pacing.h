@@ -59,17 +59,14 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
 struct pace_lesson {
     int64_t interval_us;
     int64_t hold; /* windows still to pass before probing faster */
-    int64_t share; /* per mille of throttles in the window that slowed the pace, 0: none */
 };
 /* elapsed_us: the window's length; ok and limited: the successes and throttles in it of the
    attempts that took a pacing slot (attempts that did not, sent before the host was known to
    throttle, say nothing of the spacing). A window with throttles measured the host's rate
    (the share of our rate that passed); one at our own capacity without any probes faster once
-   the hold is over; otherwise nothing moves. previous_share: the lesson's share of the window
-   before. When slowing down did not lower the share of throttles, they are not about our rate
-   (a quota of one path, a scripted server): the pace then speeds up instead. */
+   the hold is over; otherwise nothing moves. */
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
-                              int64_t limited, int64_t previous_share);
+                              int64_t limited);
 
 /* The host's queue, for tryagain status: attempts that hold a slot still ahead. */
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us);

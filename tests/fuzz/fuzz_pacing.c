@@ -31,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 1: {
             int64_t elapsed = (int64_t)fuzz_upto(&in, 100 * S);
             int64_t ok = (int64_t)fuzz_upto(&in, 100000), limited = (int64_t)fuzz_upto(&in, 1000);
-            struct pace_lesson lesson =
-                pace_learn(interval, hold, elapsed, ok, limited, (int64_t)fuzz_upto(&in, 1200));
+            struct pace_lesson lesson = pace_learn(interval, hold, elapsed, ok, limited);
             FUZZ_CHECK(lesson.interval_us >= PACE_MIN_INTERVAL_US);
             FUZZ_CHECK(lesson.interval_us <= PACE_MAX_INTERVAL_US);
             FUZZ_CHECK(lesson.hold >= 0 && lesson.hold <= PACE_HOLD_WINDOWS);

@@ -81,38 +81,24 @@ static void a_window_with_throttles_measures_the_rate(void **state)
 {
     (void)state;
     /* 10 ms pacing against a host that allows 50/s: 12 of 25 pass in 250 ms. */
-    struct pace_lesson lesson = pace_learn(10 * MS, 0, 250 * MS, 12, 13, 0);
+    struct pace_lesson lesson = pace_learn(10 * MS, 0, 250 * MS, 12, 13);
     assert_true(lesson.interval_us >= 20 * MS && lesson.interval_us <= 22 * MS);
     assert_int_equal(lesson.hold, PACE_HOLD_WINDOWS);
     /* Nothing passed at all: twice as slow. */
-    lesson = pace_learn(10 * MS, 0, 250 * MS, 0, 25, 0);
+    lesson = pace_learn(10 * MS, 0, 250 * MS, 0, 25);
     assert_int_equal(lesson.interval_us, 20 * MS + 20 * MS / 50);
-}
-
-static void throttles_that_slowing_down_does_not_reduce_speed_it_up(void **state)
-{
-    (void)state;
-    /* Every path's first request is a 429, whatever the pace: half of them, window after window. */
-    struct pace_lesson first = pace_learn(10 * MS, 0, 250 * MS, 12, 12, 0);
-    assert_true(first.interval_us > 10 * MS);
-    assert_int_equal(first.share, 500);
-    struct pace_lesson second = pace_learn(first.interval_us, first.hold, 250 * MS, 6, 6, 500);
-    assert_true(second.interval_us < first.interval_us);
-    /* A real limiter: slower, and the share fell: slow down as measured. */
-    struct pace_lesson limiter = pace_learn(20 * MS, 0, 250 * MS, 10, 2, 500);
-    assert_true(limiter.interval_us > 20 * MS);
 }
 
 static void a_window_at_capacity_without_throttles_probes_faster(void **state)
 {
     (void)state;
-    struct pace_lesson lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0, 0);
+    struct pace_lesson lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0);
     assert_int_equal(lesson.interval_us, 18 * MS);
     /* During the hold, or below capacity, nothing moves. */
-    lesson = pace_learn(20 * MS, 2, 400 * MS, 20, 0, 0);
+    lesson = pace_learn(20 * MS, 2, 400 * MS, 20, 0);
     assert_int_equal(lesson.interval_us, 20 * MS);
     assert_int_equal(lesson.hold, 1);
-    lesson = pace_learn(20 * MS, 0, 400 * MS, 3, 0, 0);
+    lesson = pace_learn(20 * MS, 0, 400 * MS, 3, 0);
     assert_int_equal(lesson.interval_us, 20 * MS);
 }
 
@@ -181,7 +167,6 @@ int main(void)
         cmocka_unit_test(a_damaged_timestamp_holds_nobody_back),
         cmocka_unit_test(pacing_fades_after_the_last_throttle),
         cmocka_unit_test(a_window_with_throttles_measures_the_rate),
-        cmocka_unit_test(throttles_that_slowing_down_does_not_reduce_speed_it_up),
         cmocka_unit_test(a_window_at_capacity_without_throttles_probes_faster),
         cmocka_unit_test(windows_last_at_least_a_quarter_second_and_eight_intervals),
         cmocka_unit_test(the_queue_counts_slots_ahead),
