@@ -265,6 +265,13 @@ static void pump(int in_fd, const char *stdin_data, size_t stdin_len, int out_fd
 void run_program(struct run_result *result, const char *const *argv, const char *const *env,
                  const char *stdin_data, size_t stdin_len, bool preload)
 {
+    if(!state_dir[0]) {
+        /* A test without a server (refused ports, late listeners) gets a state directory of
+           its process's own too, so no test leaves state in the user's real one. */
+        snprintf(state_dir, sizeof(state_dir), "/tmp/tryagain-state-XXXXXX");
+        if(!mkdtemp(state_dir))
+            state_dir[0] = '\0';
+    }
     memset(result, 0, sizeof(*result));
     int in_pipe[2], out_pipe[2], err_pipe[2];
     assert_int_equal(pipe(in_pipe), 0);
