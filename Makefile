@@ -15,7 +15,8 @@ SAN_FLAGS ?=
 #   curl/     the libcurl hooks and what they keep per handle
 #   connect/  the connect() hook and its retry loop
 #   runtime/  what the whole process shares: real symbols, log, stats, clock, fork safety
-LIB_DIRS  := policy curl connect runtime
+#   coordinate/ what the processes of one user share per host: the mapped state file
+LIB_DIRS  := policy curl connect runtime coordinate
 LIB_SRCS  := $(sort $(foreach dir,$(LIB_DIRS),$(wildcard src/$(dir)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/lib/%.o)
 LIBRARY   := $(BUILD)/libtryagain.so
@@ -82,7 +83,13 @@ $(BUILD)/obj/launcher/%.o: src/launcher/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(LAUNCHER): $(LAUNCHER_OBJS) $(PURE_LIB)
+# tryagain status reads the shared state file with the library's own code for it.
+LAUNCHER_SHARED := $(BUILD)/obj/launcher-coordinate/shared_file.o
+$(LAUNCHER_SHARED): src/coordinate/shared_file.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LAUNCHER): $(LAUNCHER_OBJS) $(LAUNCHER_SHARED) $(PURE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_FLAGS) -o $@ $^
 
@@ -91,7 +98,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(PURE_LIB)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< $(PURE_LIB) -lcmocka -lm
 
 # Launcher unit tests also link the launcher's objects, all but the one with main().
-LAUNCHER_TESTED_OBJS := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS))
+LAUNCHER_TESTED_OBJS := $(filter-out $(BUILD)/obj/launcher/main.o,$(LAUNCHER_OBJS)) $(LAUNCHER_SHARED)
 $(BUILD)/tests/unit/test_launcher_%: tests/unit/test_launcher_%.c $(LAUNCHER_TESTED_OBJS) $(PURE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Isrc/launcher $(WARN) $(CFLAGS) $(SAN_FLAGS) $(DEPFLAGS) -o $@ $< \

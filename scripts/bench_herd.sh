@@ -13,8 +13,10 @@ count=${BENCH_HERD_COUNT:-100}
 repeats=${BENCH_HERD_REPEATS:-3}
 per_process_timeout=${BENCH_HERD_TIMEOUT:-60}
 chart=${BENCH_CHART:-docs/herd.png}
-rate=50
-burst=10
+rate=${BENCH_HERD_RATE:-50}
+burst=${BENCH_HERD_BURST:-10}
+burst_param=""
+[ "$burst" -gt 0 ] && burst_param=" burst=$burst" # nginx refuses burst=0: none is the default
 
 bench_need nginx nginx-light
 bench_need gnuplot gnuplot-nox
@@ -29,24 +31,46 @@ results=$work/results.jsonl
 limiter="limit_req_zone \$binary_remote_addr zone=herd:1m rate=${rate}r/s; limit_req_status 429;"
 retry_after_map="map \$status \$retry_after { 429 1; default \"\"; }"
 
-strategies=("no retries" "curl --retry 3" "tryagain defaults" "tryagain base 50 ms")
+# "tryagain defaults" coordinates (TRYAGAIN_COORDINATE=on), each run from a fresh state
+# directory; "uncoordinated" is the same with it off (what every process did alone before);
+# "warm" runs right after a "defaults" run, against the same port, with its state left.
+strategies=("no retries" "curl --retry 3" "tryagain uncoordinated" "tryagain defaults"
+    "tryagain warm" "tryagain base 50 ms")
+# BENCH_HERD_STRATEGIES="tryagain defaults,tryagain warm" runs only those (warm needs defaults).
+if [ -n "${BENCH_HERD_STRATEGIES:-}" ]; then
+    IFS=, read -ra strategies <<<"$BENCH_HERD_STRATEGIES"
+fi
+warm_port=""
+warm_state=""
 
 # run_one GROUP STRATEGY HTTP_EXTRA: one herd on a fresh nginx (a fresh limit_req zone).
 run_one() {
-    local group=$1 strategy=$2 http_extra=$3 dir port url
+    local group=$1 strategy=$2 http_extra=$3 dir port url state
     dir=$(bench_tempdir)
     port=$(bench_free_port)
-    bench_nginx_start "$dir" "$port" "$limiter $http_extra" "limit_req zone=herd burst=$burst nodelay;"
+    state=$dir/run
+    mkdir -m 700 "$state"
+    if [ "$strategy" = "tryagain warm" ]; then
+        port=$warm_port
+        state=$warm_state
+    fi
+    bench_nginx_start "$dir" "$port" "$limiter $http_extra" "limit_req zone=herd${burst_param} nodelay;"
     url="http://127.0.0.1:$port/index.html"
     # -o to a file of each process's own: curl --retry must truncate its output file before a
     # retry, and fails with "(23) Failed to truncate file" when that file is /dev/null.
     local curl=(curl -s -o @BODY@ -w '%{http_code}' "$url")
-    local env=()
+    local env=(--env "XDG_RUNTIME_DIR=$state")
     case $strategy in
         "no retries") ;;
         "curl --retry 3") curl=(curl --retry 3 -s -o @BODY@ -w '%{http_code}' "$url") ;;
-        "tryagain defaults") env=(--env "LD_PRELOAD=$library") ;;
-        "tryagain base 50 ms") env=(--env "LD_PRELOAD=$library" --env TRYAGAIN_BASE_DELAY_MS=50) ;;
+        "tryagain uncoordinated") env+=(--env "LD_PRELOAD=$library" --env TRYAGAIN_COORDINATE=off) ;;
+        "tryagain defaults")
+            env+=(--env "LD_PRELOAD=$library")
+            warm_port=$port
+            warm_state=$state
+            ;;
+        "tryagain warm") env+=(--env "LD_PRELOAD=$library") ;;
+        "tryagain base 50 ms") env+=(--env "LD_PRELOAD=$library" --env TRYAGAIN_BASE_DELAY_MS=50) ;;
     esac
     python3 scripts/bench_herd.py run --label "$strategy" --group "$group" --count "$count" \
         --timeout "$per_process_timeout" --access-log "$dir/access.log" --outdir "$dir/out" \

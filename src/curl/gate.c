@@ -59,6 +59,7 @@ void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_
     gate->retry_after_length = 0;
     gate->request_id[0] = '\0';
     gate->request_id_rank = 0;
+    gate->ratelimit_length = 0;
 }
 
 /* The next capacity of a buffer that must hold needed elements, starting at first. */
@@ -214,6 +215,26 @@ static void note_request_id(struct gate *gate, const char *data, size_t length)
     gate->request_id_rank = rank;
 }
 
+/* RateLimit*, x-ratelimit-*, anthropic-ratelimit-*: kept whole while they fit. */
+static void note_ratelimit_line(struct gate *gate, const char *data, size_t length)
+{
+    static const char *const prefixes[] = {"ratelimit", "x-ratelimit-", "anthropic-ratelimit-"};
+    bool wanted = false;
+    for(size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]) && !wanted; i++) {
+        size_t n = strlen(prefixes[i]);
+        wanted = length > n && !strncasecmp(data, prefixes[i], n);
+    }
+    if(!wanted)
+        return;
+    while(length && (data[length - 1] == '\n' || data[length - 1] == '\r'))
+        length--;
+    if(gate->ratelimit_length + length + 1 > sizeof(gate->ratelimit))
+        return;
+    memcpy(gate->ratelimit + gate->ratelimit_length, data, length);
+    gate->ratelimit_length += length;
+    gate->ratelimit[gate->ratelimit_length++] = '\n';
+}
+
 static void note_header_line(struct gate *gate, const char *data, size_t length)
 {
     /* Most lines are none of these: one look at the first byte sends them on their way. */
@@ -233,6 +254,10 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
     default:
         break;
     }
+    if(data[0] == 'x' || data[0] == 'X' || data[0] == 'a' || data[0] == 'A') {
+        note_ratelimit_line(gate, data, length);
+        return;
+    }
     if(data[0] != 'H' && data[0] != 'r' && data[0] != 'R')
         return;
     if(length >= 5 && !memcmp(data, "HTTP/", 5)) {
@@ -246,8 +271,11 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
         gate->retry_after_length = 0;
         gate->request_id[0] = '\0';
         gate->request_id_rank = 0;
+        gate->ratelimit_length = 0;
         return;
     }
+    if(data[0] != 'H')
+        note_ratelimit_line(gate, data, length);
     static const char name[] = "retry-after:";
     size_t name_length = sizeof(name) - 1;
     if(length > name_length && !strncasecmp(data, name, name_length)) {

@@ -31,6 +31,8 @@ enum gate_mode {
 };
 
 #define GATE_RETRY_AFTER_MAX 128
+/* Rate-limit header lines of the latest response, kept for coordination (policy/ratelimit.h). */
+#define GATE_RATELIMIT_MAX 512
 /* libcurl promises write callbacks at most this many bytes at a time (CURL_MAX_WRITE_SIZE). */
 #define GATE_CHUNK_MAX 16384
 /* libcurl's CURL_WRITEFUNC_PAUSE */
@@ -74,6 +76,8 @@ struct gate {
     size_t retry_after_length; /* 0: no Retry-After in the latest header block */
     char request_id[REQUEST_ID_MAX]; /* the server's id for the request, "" when none */
     int request_id_rank; /* of the header it came from (policy/request_id.h), 0 when none */
+    char ratelimit[GATE_RATELIMIT_MAX]; /* "name: value\n" lines, as many as fit whole */
+    size_t ratelimit_length; /* 0: none in the latest header block */
 };
 
 void gate_init(struct gate *gate);

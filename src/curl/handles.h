@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "curl/coordination.h"
 #include "curl/gate.h"
 #include "curl/practices.h"
 #include "curl/settings.h"
@@ -42,6 +43,7 @@ struct call_state {
 
     /* Idempotency key, fallback host and ids of the call (curl/practices.c). */
     struct practice_call practice;
+    struct call_coordination coord; /* the host's shared state (curl/coordination.c) */
 };
 
 struct handle_state {

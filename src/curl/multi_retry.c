@@ -1,9 +1,44 @@
 #include "curl/multi_retry.h"
 
+#include "curl/coordination.h"
 #include "curl/gate.h"
 #include "curl/transfer.h"
 #include "policy/retry_plan.h"
 #include "runtime/clock.h"
+
+static void wait_until(struct call_state *call, long wait_ms)
+{
+    call->retry_due_ms = clock_now_ms() + wait_ms;
+    call->waited_ms += wait_ms;
+}
+
+/* A host that throttled paces first attempts too: the transfer waits out of the real multi,
+   like a retry, and goes when its slot comes (never a blocking wait here). */
+static void wait_for_first_slot(const struct real_curl *real, struct multi_state *multi,
+                                struct handle_state *state)
+{
+    long wait_ms = coordination_pace_ms(state);
+    if(wait_ms <= 0 || real->multi_remove_handle(multi->multi, state->handle) != CURLM_OK)
+        return;
+    multi->real_running--;
+    state->call.waiting = true;
+    state->call.coord.first_paced = true;
+    state->call.retry_wait_ms = 0;
+    wait_until(&state->call, wait_ms);
+    multi->waiting_count++;
+}
+
+/* A retry whose own wait (a Retry-After, a floor) is over takes its host's next slot, and a
+   slot taken before the host's spacing grew is taken again: true when the slot is still
+   ahead, and the transfer waits on. */
+static bool wait_for_retry_slot(struct handle_state *state)
+{
+    long wait_ms = coordination_pace_ms(state);
+    if(wait_ms <= 0)
+        return false;
+    wait_until(&state->call, wait_ms);
+    return true;
+}
 
 void multi_retry_begin(const struct real_curl *real, struct multi_state *multi, CURL *handle,
                        struct handle_state *state, const struct tryagain_config *config)
@@ -13,6 +48,7 @@ void multi_retry_begin(const struct real_curl *real, struct multi_state *multi, 
     transfer_begin(real, handle, state, config);
     state->call.multi = multi;
     state->call.waiting = false;
+    wait_for_first_slot(real, multi, state);
 }
 
 /* The transfer's call is over: the program gets this completion, now or after the others. */
@@ -36,7 +72,7 @@ void multi_retry_start_due(const struct real_curl *real, struct multi_state *mul
     for(size_t i = 0; i < multi->tracked_count; i++) {
         struct handle_state *state = multi->tracked[i];
         struct call_state *call = &state->call;
-        if(!call->waiting || call->retry_due_ms > now)
+        if(!call->waiting || call->retry_due_ms > now || wait_for_retry_slot(state))
             continue;
         /* Adding starts nothing at once (libcurl only sets a timer), so the next attempt's
            state is ready before any of its data arrives. */
@@ -45,6 +81,11 @@ void multi_retry_start_due(const struct real_curl *real, struct multi_state *mul
             continue; /* inside one of libcurl's callbacks: at the program's next call */
         call->waiting = false;
         multi->waiting_count--;
+        if(added == CURLM_OK && call->coord.first_paced) {
+            call->coord.first_paced = false; /* the first attempt, now in its slot */
+            multi->real_running++;
+            continue;
+        }
         if(added == CURLM_OK) {
             transfer_next_attempt(state, call->retry_wait_ms);
             multi->real_running++;

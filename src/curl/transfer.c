@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "curl/coordination.h"
 #include "curl/gate.h"
 #include "curl/practices.h"
 #include "curl/upload.h"
@@ -164,6 +165,7 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
     call->attempt = 1;
     call->upload_bytes_read = 0;
     gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
+    coordination_begin(state, config);
 }
 
 struct retry_plan transfer_judge(const struct real_curl *real, CURL *handle,
@@ -176,6 +178,7 @@ struct retry_plan transfer_judge(const struct real_curl *real, CURL *handle,
     struct retry_plan plan = policy_plan(config, &call->last, call->attempt, elapsed,
                                          call->previous_wait_ms, clock_random());
     practices_judged(state, config, &plan);
+    coordination_judge(state, config, &plan, elapsed);
     if(plan.retry && !upload_rewind(state, call->last.request_sent)) {
         plan.retry = false;
         plan.reason = PLAN_NOT_REWINDABLE;
@@ -209,6 +212,7 @@ CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct
     struct call_state *call = &state->call;
     call->in_perform = false;
     practices_finish(state);
+    coordination_finish(state);
     bool gave_up = policy_gives_up(plan->reason, code != CURLE_OK);
     runtime_count_call(STATS_TRANSFER, call->attempt, call->attempt > 1 && !gave_up, gave_up,
                        call->waited_ms);
@@ -228,12 +232,27 @@ static bool wait_for_retry(struct retry_plan *plan, long long *waited)
     return slept;
 }
 
+/* Before an attempt to a host that throttled: its shared pacing slot. A signal during this
+   wait is no reason to withhold the program's attempt: it simply goes now. */
+static void wait_for_pacing_slot(struct handle_state *state)
+{
+    long wait_ms;
+    while((wait_ms = coordination_pace_ms(state)) > 0) {
+        long long wait_started = clock_now_ms();
+        bool slept = clock_sleep_ms(wait_ms);
+        state->call.waited_ms += clock_now_ms() - wait_started;
+        if(!slept)
+            return;
+    }
+}
+
 CURLcode transfer_perform(const struct real_curl *real, CURL *handle, struct handle_state *state,
                           const struct tryagain_config *config)
 {
     transfer_begin(real, handle, state, config);
     runtime_in_transfer++;
     for(;;) {
+        wait_for_pacing_slot(state);
         CURLcode code = real->easy_perform(handle);
         struct retry_plan plan = transfer_judge(real, handle, state, config, code);
         if(plan.retry) {

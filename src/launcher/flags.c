@@ -401,6 +401,13 @@ void flags_parse(int argc, char *const argv[], struct launch_plan *plan)
         parse_doctor(argc, plan);
         return;
     }
+    if(argc > 1 && !strcmp(argv[1], "status")) {
+        if(argc != 2)
+            fail(plan, false, "tryagain: usage: tryagain status");
+        else
+            plan->mode = MODE_STATUS;
+        return;
+    }
     int verbosity = 0;
     int index = 1;
     for(; index < argc; index++) {

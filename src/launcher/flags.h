@@ -20,6 +20,7 @@ enum {
 enum launch_mode {
     MODE_RUN, /* exec argv[command_index] with the settings */
     MODE_DOCTOR, /* report on argv[command_index] */
+    MODE_STATUS, /* what the processes share per host */
     MODE_HELP,
     MODE_VERSION,
     MODE_ERROR, /* error holds the one line to print */

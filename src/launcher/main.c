@@ -4,6 +4,7 @@
 #include "doctor.h"
 #include "flags.h"
 #include "launch.h"
+#include "status.h"
 #include "usage.h"
 
 static int report_error(const struct launch_plan *plan)
@@ -27,6 +28,8 @@ int main(int argc, char *argv[])
         return 0;
     case MODE_DOCTOR:
         return doctor_run(argv[plan.command_index], stdout);
+    case MODE_STATUS:
+        return status_run(stdout);
     case MODE_RUN:
         return launch_command(&plan, argv);
     case MODE_ERROR:

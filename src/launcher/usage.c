@@ -24,7 +24,9 @@ static const char outro[] =
     "\n"
     "Exit status: the command's own; 2 for a usage error (the command is not run); 125 when\n"
     "tryagain cannot set up; 126 and 127 when the command cannot be run or is not found.\n"
-    "\"tryagain doctor PROGRAM\" tells whether tryagain can help PROGRAM (0 yes, 1 no).\n";
+    "\"tryagain doctor PROGRAM\" tells whether tryagain can help PROGRAM (0 yes, 1 no).\n"
+    "\"tryagain status\" shows what this user's processes share per host: pacing, budget, "
+    "breaker.\n";
 
 /* Whole seconds as seconds ("1s", "60s"), anything else in milliseconds. */
 static void format_duration(const char *milliseconds, char *out, size_t size)

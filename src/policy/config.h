@@ -39,6 +39,7 @@ struct tryagain_config {
     long connect_wait_ms; /* budget of a connect() to a listed server */
     long connect_any_wait_ms; /* budget of a blocking connect() when none is listed */
     bool keep_deepbind; /* dlopen(RTLD_DEEPBIND) left as asked: that group's calls not reached */
+    bool coordinate; /* share what hosts said with the other processes (src/coordinate/) */
 };
 
 /* Looks a variable up like getenv; tests pass a table instead of the real environment. */

@@ -79,7 +79,17 @@ static const char *event_name(enum log_event_kind kind)
 
 static const char *wait_reason_name(enum wait_reason reason)
 {
-    return reason == WAIT_RETRY_AFTER ? "Retry-After" : reason == WAIT_POLL ? "polling" : "backoff";
+    switch(reason) {
+    case WAIT_RETRY_AFTER:
+        return "Retry-After";
+    case WAIT_PACING:
+        return "pacing";
+    case WAIT_POLL:
+        return "polling";
+    case WAIT_BACKOFF:
+        break;
+    }
+    return "backoff";
 }
 
 static void append_time(struct line *line, long long wall_ms)
@@ -236,9 +246,12 @@ size_t log_format_stats(const struct log_stats *stats, enum log_format format, l
         append(&line,
                ",\"pid\":%ld,\"event\":\"stats\",\"transfers\":%ld,\"connects\":%ld,"
                "\"attempts\":%ld,\"retries\":%ld,\"recovered\":%ld,\"given_up\":%ld,"
-               "\"waited_ms\":%lld}",
+               "\"waited_ms\":%lld",
                pid, stats->transfers, stats->connects, stats->attempts, stats->retries,
                stats->recovered, stats->given_up, stats->waited_ms);
+        if(stats->paced)
+            append(&line, ",\"paced\":%ld,\"paced_ms\":%lld", stats->paced, stats->paced_ms);
+        append(&line, "}");
     }
     else {
         append(&line,
@@ -246,6 +259,9 @@ size_t log_format_stats(const struct log_stats *stats, enum log_format format, l
                "%ld recovered, %ld given up, %lld.%03lld s waiting",
                pid, stats->transfers, stats->connects, stats->attempts, stats->retries,
                stats->recovered, stats->given_up, stats->waited_ms / 1000, stats->waited_ms % 1000);
+        if(stats->paced)
+            append(&line, " (%ld paced, %lld.%03lld s)", stats->paced, stats->paced_ms / 1000,
+                   stats->paced_ms % 1000);
     }
     buffer[line.used++] = '\n';
     buffer[line.used] = '\0';

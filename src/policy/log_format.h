@@ -39,6 +39,8 @@ size_t log_format_event(const struct log_event *event, enum log_format format, l
 struct log_stats {
     long transfers, connects, attempts, retries, recovered, given_up;
     long long waited_ms;
+    long paced; /* attempts that waited for their host's shared pacing slot */
+    long long paced_ms; /* of waited_ms, the time those waits took */
 };
 size_t log_format_stats(const struct log_stats *stats, enum log_format format, long long wall_ms,
                         long pid, char *buffer, size_t size);

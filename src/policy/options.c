@@ -310,6 +310,19 @@ const struct tryagain_option tryagain_options[] = {
                    "not reached (see Limits)",
         .flag = {.kind = FLAG_NONE},
     },
+    {
+        .name = "TRYAGAIN_COORDINATE",
+        .default_text = "on",
+        .value = VALUE_BOOL,
+        .offset = FIELD(coordinate),
+        .accepts = "on or off",
+        .meaning = "`off`: each process keeps to itself what hosts told it (see \"Coordinated "
+                   "retries\")",
+        .flag = {.long_name = "coordinate",
+                 .kind = FLAG_WORD,
+                 .section = SECTION_RETRY_POLICY,
+                 .help = "share pacing, budget and breaker per host between processes"},
+    },
 };
 
 _Static_assert(sizeof(tryagain_options) / sizeof(tryagain_options[0]) == TRYAGAIN_OPTION_COUNT,

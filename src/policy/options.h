@@ -71,7 +71,7 @@ struct tryagain_option {
 };
 
 /* options.c fails to compile when the count is not the table's. */
-#define TRYAGAIN_OPTION_COUNT 21
+#define TRYAGAIN_OPTION_COUNT 22
 extern const struct tryagain_option tryagain_options[];
 
 /* "N", "D", "WORD", "LIST", "PATH" or "NAME"; NULL for a flag that takes no value. */

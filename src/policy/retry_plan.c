@@ -199,6 +199,8 @@ bool policy_gives_up(enum plan_reason reason, bool failed)
     case PLAN_INTERRUPTED:
     case PLAN_UNSAFE:
     case PLAN_WAIT_OVER:
+    case PLAN_BUDGET_SPENT:
+    case PLAN_CIRCUIT_OPEN:
         return true;
     case PLAN_DELIVERED:
         return failed;
@@ -245,6 +247,10 @@ const char *policy_reason_text(enum plan_reason reason)
         return "giving up: a signal interrupted the wait";
     case PLAN_WAIT_OVER:
         return "giving up: the wait for the server is over";
+    case PLAN_BUDGET_SPENT:
+        return "giving up: the host's retry budget, shared by this user's processes, is spent";
+    case PLAN_CIRCUIT_OPEN:
+        return "giving up: the host is failing for every process (circuit open)";
     }
     return "?";
 }

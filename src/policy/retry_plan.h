@@ -30,10 +30,13 @@ enum plan_reason {
     PLAN_NOT_REWINDABLE, /* the upload source cannot be read again from its start */
     PLAN_INTERRUPTED, /* a signal ended the wait */
     PLAN_WAIT_OVER, /* connect(): the time budget for the server to come up is spent */
+    PLAN_BUDGET_SPENT, /* the host's shared retry budget is spent (coordination) */
+    PLAN_CIRCUIT_OPEN, /* the host fails for every process: its breaker is open */
 };
 
-/* WAIT_POLL: connect() polling for a server to come up (connect_wait_plan). */
-enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER, WAIT_POLL };
+/* WAIT_POLL: connect() polling for a server to come up (connect_wait_plan). WAIT_PACING: the
+   wait is the host's shared pacing slot (coordination), not a backoff. */
+enum wait_reason { WAIT_BACKOFF, WAIT_RETRY_AFTER, WAIT_POLL, WAIT_PACING };
 
 struct retry_plan {
     bool retry;

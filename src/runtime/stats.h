@@ -10,5 +10,7 @@ enum stats_call { STATS_TRANSFER, STATS_CONNECT };
    last failure was transient but was not retried further. */
 void runtime_count_call(enum stats_call call, int attempts, bool recovered, bool gave_up,
                         long long waited_ms);
+/* Of one call's waits, those for its host's shared pacing slot (coordination). */
+void runtime_count_paced(long paced, long long paced_ms);
 
 #endif

@@ -51,6 +51,10 @@ static void write_file(const char *path, const char *text)
     fclose(file);
 }
 
+/* Coordination's state ($XDG_RUNTIME_DIR/tryagain-coordinate.v1) is per test server: what one
+   test's server said must not pace or break the next test's, nor the user's own programs. */
+static char state_dir[320];
+
 static void start_server(struct server *server, const char *script, const char *tls);
 
 void server_start(struct server *server, const char *script)
@@ -76,6 +80,8 @@ static void start_server(struct server *server, const char *script, const char *
     snprintf(server->log_path, sizeof(server->log_path), "%s/requests.log", server->dir);
     write_file(script_path, script);
     write_file(server->log_path, "");
+    snprintf(state_dir, sizeof(state_dir), "%s/run", server->dir);
+    assert_int_equal(mkdir(state_dir, 0700), 0);
 
     int port_pipe[2];
     assert_int_equal(pipe(port_pipe), 0);
@@ -224,6 +230,8 @@ static void sink_append(struct sink *sink, const char *data, size_t length)
 static void child_exec(const char *const *argv, const char *const *env, bool preload, int in_fd,
                        int out_fd, int err_fd)
 {
+    if(state_dir[0])
+        setenv("XDG_RUNTIME_DIR", state_dir, 1);
     dup2(in_fd, STDIN_FILENO);
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
@@ -294,6 +302,13 @@ static void pump(int in_fd, const char *stdin_data, size_t stdin_len, int out_fd
 void run_program(struct run_result *result, const char *const *argv, const char *const *env,
                  const char *stdin_data, size_t stdin_len, bool preload)
 {
+    if(!state_dir[0]) {
+        /* A test without a server (refused ports, late listeners) gets a state directory of
+           its process's own too, so no test leaves state in the user's real one. */
+        snprintf(state_dir, sizeof(state_dir), "/tmp/tryagain-state-XXXXXX");
+        if(!mkdtemp(state_dir))
+            state_dir[0] = '\0';
+    }
     memset(result, 0, sizeof(*result));
     int in_pipe[2], out_pipe[2], err_pipe[2];
     assert_int_equal(pipe(in_pipe), 0);

@@ -186,10 +186,13 @@ static void threads_each_get_their_own_final_answer(void **state)
         }
     }
     server_start(&server, script.data);
-    run_program(
-        &run, ARGV(stress_client(), "threads", "32", "50", base_url()),
-        ENV("TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_MAX_DELAY_MS=20", "TRYAGAIN_MAX_ATTEMPTS=4"),
-        NULL, 0, true);
+    /* Two fifths of this host's answers are 503s: its shared retry budget (a fifth of the
+       requests) would rightly withhold retries, and every retry is what this counts. The
+       other stress cases run with coordination on, also under ThreadSanitizer. */
+    run_program(&run, ARGV(stress_client(), "threads", "32", "50", base_url()),
+                ENV("TRYAGAIN_BASE_DELAY_MS=1", "TRYAGAIN_MAX_DELAY_MS=20",
+                    "TRYAGAIN_MAX_ATTEMPTS=4", "TRYAGAIN_COORDINATE=off"),
+                NULL, 0, true);
     assert_finished(0);
     assert_run_output(&run, expected.data);
     assert_counts('s', STRESS_THREADS, STRESS_TRANSFERS, 0);

@@ -1,0 +1,141 @@
+/* Costs nothing until some host throttles: coordination_begin then finds no file (looked for
+   at most once a second), and coordination_judge returns at once on a success. */
+#include "curl/coordination.h"
+
+#include <curl/curl.h>
+
+#include "coordinate/coordinate.h"
+#include "curl/handles.h"
+#include "policy/origin.h"
+#include "policy/ratelimit.h"
+#include "runtime/log.h"
+#include "runtime/stats.h"
+
+static struct coord_host *find_host(const struct handle_state *state, bool create)
+{
+    char origin[ORIGIN_MAX];
+    if(!origin_of_url(state->program.url, origin, sizeof(origin)))
+        return NULL;
+    if(!coord_attach(create))
+        return NULL;
+    return coord_find(origin, create);
+}
+
+void coordination_begin(struct handle_state *state, const struct tryagain_config *config)
+{
+    struct call_coordination *coord = &state->call.coord;
+    *coord = (struct call_coordination){0};
+    if(!config->coordinate || !coord_attach(false))
+        return;
+    coord->host = find_host(state, false);
+    if(coord->host)
+        coord_note_request(coord->host);
+}
+
+static long to_ms(int64_t us)
+{
+    return (long)((us + 500) / 1000); /* the nearest: sleeps are whole milliseconds */
+}
+
+/* Takes the host's next slot; the wait until it (0: now, and nothing is held). */
+static long reserve(struct call_coordination *coord)
+{
+    coord->reserved_lessons = coord_lessons(coord->host);
+    int64_t wait_us = coord_reserve(coord->host, 0);
+    coord->slotted = wait_us >= 0;
+    long wait_ms = wait_us > 0 ? to_ms(wait_us) : 0;
+    coord->reserved = wait_ms > 0;
+    if(wait_ms > 0) {
+        coord->paced++;
+        coord->paced_ms += wait_ms;
+    }
+    return wait_ms;
+}
+
+long coordination_pace_ms(struct handle_state *state)
+{
+    struct call_coordination *coord = &state->call.coord;
+    if(!coord->host)
+        return 0;
+    if(coord->reserved && coord_lessons(coord->host) == coord->reserved_lessons) {
+        coord->reserved = false; /* the slot has come */
+        return 0;
+    }
+    return reserve(coord);
+}
+
+/* The rate-limit headers' advice: > 0 a spacing in us, -1 plenty left, 0 none. */
+static int64_t header_advice(const struct gate *gate)
+{
+    struct ratelimit_info info;
+    if(!gate->ratelimit_length ||
+       !ratelimit_parse(gate->ratelimit, gate->ratelimit_length, log_wall_ms(), &info))
+        return 0;
+    long long interval = ratelimit_interval_us(&info);
+    return interval > 0 ? interval : info.remaining >= 0 ? -1 : 0;
+}
+
+static void withhold(struct retry_plan *plan, enum plan_reason reason)
+{
+    plan->retry = false;
+    plan->reason = reason;
+    plan->wait_ms = 0;
+    plan->wait_reason = WAIT_BACKOFF;
+}
+
+void coordination_judge(struct handle_state *state, const struct tryagain_config *config,
+                        struct retry_plan *plan, long elapsed_ms)
+{
+    if(!config->coordinate)
+        return;
+    const struct attempt_result *last = &state->call.last;
+    bool transport_failed = last->curl_code != CURLE_OK && last->http_status == 0;
+    enum pace_event event =
+        pace_classify(last->http_status, policy_transient_curl_code(last->curl_code),
+                      last->retry_after_ms, transport_failed);
+    int64_t advice = header_advice(&state->gate);
+    struct call_coordination *coord = &state->call.coord;
+    if(!coord->host) {
+        if(event != PACE_THROTTLE && event != PACE_FAILURE && advice <= 0)
+            return; /* the success path: nothing to share */
+        coord->host = find_host(state, true);
+        if(!coord->host)
+            return;
+        coord_note_request(coord->host);
+    }
+    coord_note(coord->host, event, coord->slotted, advice);
+    if(!plan->retry)
+        return;
+    if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF &&
+       to_ms(coord_slot_ahead(coord->host)) > plan->wait_ms) {
+        /* The host's queue is longer than this process's own backoff: the retry takes its
+           slot in it now (it lies beyond the backoff). Otherwise the backoff is the wait, like
+           a Retry-After, a floor, and the slot is taken when it is over, so a process alone
+           with a host backs off as it always did. */
+        long wait_ms = reserve(coord);
+        if(config->deadline_ms > 0 && elapsed_ms + wait_ms > config->deadline_ms) {
+            withhold(plan, PLAN_DEADLINE);
+            return;
+        }
+        plan->wait_ms = wait_ms;
+        plan->wait_reason = WAIT_PACING;
+    }
+    else if(event == PACE_FAILURE) {
+        switch(coord_may_retry(coord->host)) {
+        case COORD_RETRY:
+            break;
+        case COORD_BUDGET_SPENT:
+            withhold(plan, PLAN_BUDGET_SPENT);
+            break;
+        case COORD_CIRCUIT_OPEN:
+            withhold(plan, PLAN_CIRCUIT_OPEN);
+            break;
+        }
+    }
+}
+
+void coordination_finish(struct handle_state *state)
+{
+    struct call_coordination *coord = &state->call.coord;
+    runtime_count_paced(coord->paced, coord->paced_ms);
+}

@@ -1,0 +1,178 @@
+/* The pacing, budget and breaker arithmetic as pure functions of time and events. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "policy/pacing.h"
+
+#define MS 1000LL
+#define S 1000000LL
+
+static void events_are_classified_as_the_host_means_them(void **state)
+{
+    (void)state;
+    assert_int_equal(pace_classify(429, false, -1, false), PACE_THROTTLE);
+    assert_int_equal(pace_classify(429, false, 1000, false), PACE_THROTTLE);
+    assert_int_equal(pace_classify(429, false, 0, false), PACE_NEUTRAL); /* "come back now" */
+    assert_int_equal(pace_classify(503, false, 2000, false), PACE_THROTTLE);
+    assert_int_equal(pace_classify(503, false, -1, false), PACE_FAILURE);
+    assert_int_equal(pace_classify(502, false, -1, true), PACE_FAILURE);
+    assert_int_equal(pace_classify(200, false, -1, false), PACE_SUCCESS);
+    assert_int_equal(pace_classify(404, false, -1, false), PACE_SUCCESS);
+    assert_int_equal(pace_classify(0, true, -1, true), PACE_FAILURE); /* refused */
+    assert_int_equal(pace_classify(0, false, -1, true), PACE_NEUTRAL); /* write error */
+}
+
+static void slots_follow_one_another_at_the_interval(void **state)
+{
+    (void)state;
+    int64_t tat = 0, now = 100 * S;
+    for(int i = 0; i < 5; i++) {
+        struct pace_slot slot = pace_reserve(tat, 20 * MS, now, 0);
+        assert_int_equal(slot.wait_us, i * 20 * MS);
+        tat = slot.next_tat_us;
+    }
+    /* After a quiet spell the slot is now: pacing costs nothing below the rate. */
+    struct pace_slot later = pace_reserve(tat, 20 * MS, now + 10 * S, 0);
+    assert_int_equal(later.wait_us, 0);
+    assert_int_equal(later.next_tat_us, now + 10 * S + 20 * MS);
+}
+
+static void retry_after_is_a_floor_and_the_queue_follows_it(void **state)
+{
+    (void)state;
+    int64_t now = 100 * S;
+    struct pace_slot slot = pace_reserve(now, 20 * MS, now, now + 1 * S);
+    assert_int_equal(slot.wait_us, 1 * S);
+    /* A queue longer than the floor: the floor changes nothing. */
+    slot = pace_reserve(now + 2 * S, 20 * MS, now, now + 1 * S);
+    assert_int_equal(slot.wait_us, 2 * S);
+}
+
+static void a_damaged_timestamp_holds_nobody_back(void **state)
+{
+    (void)state;
+    int64_t now = 100 * S;
+    struct pace_slot slot = pace_reserve(now + 3600 * S, 20 * MS, now, 0);
+    assert_int_equal(slot.wait_us, 0);
+    slot = pace_reserve(-5, -7, now, 0);
+    assert_int_equal(slot.wait_us, 0);
+    assert_int_equal(slot.next_tat_us, now + PACE_MIN_INTERVAL_US);
+}
+
+static void pacing_fades_after_the_last_throttle(void **state)
+{
+    (void)state;
+    int64_t throttle = 100 * S;
+    assert_true(pace_active(20 * MS, throttle, throttle + 1 * S));
+    assert_false(pace_active(20 * MS, throttle, throttle + PACE_ACTIVE_US));
+    assert_false(pace_active(0, throttle, throttle));
+    /* The next throttle starts from what was learned, while it is remembered. */
+    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle + 2 * PACE_ACTIVE_US, 0),
+                     20 * MS);
+    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle + PACE_REMEMBER_US, 0),
+                     PACE_FIRST_INTERVAL_US);
+    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle, 100 * MS), 100 * MS);
+}
+
+static void a_window_with_throttles_measures_the_rate(void **state)
+{
+    (void)state;
+    /* 10 ms pacing against a host that allows 50/s: 12 of 25 pass in 250 ms. */
+    struct pace_lesson lesson = pace_learn(10 * MS, 0, 250 * MS, 12, 13);
+    assert_true(lesson.interval_us >= 20 * MS && lesson.interval_us <= 22 * MS);
+    assert_int_equal(lesson.hold, PACE_HOLD_WINDOWS);
+    /* Nothing passed at all: twice as slow. */
+    lesson = pace_learn(10 * MS, 0, 250 * MS, 0, 25);
+    assert_int_equal(lesson.interval_us, 20 * MS + 20 * MS / 50);
+}
+
+static void a_window_at_capacity_without_throttles_probes_faster(void **state)
+{
+    (void)state;
+    struct pace_lesson lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0);
+    assert_int_equal(lesson.interval_us, 18 * MS);
+    /* During the hold, or below capacity, nothing moves. */
+    lesson = pace_learn(20 * MS, 2, 400 * MS, 20, 0);
+    assert_int_equal(lesson.interval_us, 20 * MS);
+    assert_int_equal(lesson.hold, 1);
+    lesson = pace_learn(20 * MS, 0, 400 * MS, 3, 0);
+    assert_int_equal(lesson.interval_us, 20 * MS);
+}
+
+static void windows_last_at_least_a_quarter_second_and_eight_intervals(void **state)
+{
+    (void)state;
+    assert_false(pace_window_over(0, 10 * MS, 200 * MS));
+    assert_true(pace_window_over(0, 10 * MS, 250 * MS));
+    assert_false(pace_window_over(0, 100 * MS, 700 * MS));
+    assert_true(pace_window_over(0, 100 * MS, 800 * MS));
+    assert_true(pace_window_over(5 * S, 10 * MS, 1 * S)); /* a clock from another boot */
+}
+
+static void the_queue_counts_slots_ahead(void **state)
+{
+    (void)state;
+    assert_int_equal(pace_queued(1 * S + 100 * MS, 20 * MS, 1 * S), 5);
+    assert_int_equal(pace_queued(1 * S, 20 * MS, 2 * S), 0);
+}
+
+static void the_budget_is_a_share_of_requests_with_a_floor(void **state)
+{
+    (void)state;
+    int64_t now = 1000000;
+    uint64_t word = 0, next;
+    assert_int_equal(budget_tokens(word, now), BUDGET_CAP);
+    int retries = 0;
+    while(budget_withdraw(word, now, BUDGET_RETRY_COST, &next)) {
+        word = next;
+        retries++;
+    }
+    assert_int_equal(retries, BUDGET_CAP / BUDGET_RETRY_COST);
+    /* Five requests pay for one retry. */
+    for(int i = 0; i < 5; i++)
+        word = budget_deposit(word, now, BUDGET_PER_REQUEST);
+    assert_true(budget_withdraw(word, now, BUDGET_RETRY_COST, &next));
+    word = next;
+    assert_false(budget_withdraw(word, now, BUDGET_RETRY_COST, &next));
+    /* A tenth of a second later the floor pays for another. */
+    assert_true(budget_withdraw(word, now + 100, BUDGET_RETRY_COST, &next));
+    assert_int_equal(budget_tokens(word, now + 3600000 * 2), BUDGET_CAP);
+}
+
+static void the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_is_over(
+    void **state)
+{
+    (void)state;
+    int64_t streak = 1000, later = streak + BREAKER_STREAK_MS;
+    assert_false(breaker_trips(BREAKER_FAILURES - 1, streak, 0, later));
+    assert_true(breaker_trips(BREAKER_FAILURES, streak, 0, later));
+    assert_false(breaker_trips(BREAKER_FAILURES + 1, streak, 5000, later)); /* open already */
+    /* Sixteen threads failing in the same millisecond are one event, not repeated failures. */
+    assert_false(breaker_trips(16, streak, 0, streak + 1));
+    assert_int_equal(breaker_state(0, 1000), BREAKER_CLOSED);
+    assert_int_equal(breaker_state(1000 + BREAKER_OPEN_MS, 1000), BREAKER_OPEN);
+    assert_int_equal(breaker_state(1000, 1000 + 1), BREAKER_HALF_OPEN);
+    assert_int_equal(breaker_state(1000 + 100 * BREAKER_OPEN_MS, 1000), BREAKER_HALF_OPEN);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(events_are_classified_as_the_host_means_them),
+        cmocka_unit_test(slots_follow_one_another_at_the_interval),
+        cmocka_unit_test(retry_after_is_a_floor_and_the_queue_follows_it),
+        cmocka_unit_test(a_damaged_timestamp_holds_nobody_back),
+        cmocka_unit_test(pacing_fades_after_the_last_throttle),
+        cmocka_unit_test(a_window_with_throttles_measures_the_rate),
+        cmocka_unit_test(a_window_at_capacity_without_throttles_probes_faster),
+        cmocka_unit_test(windows_last_at_least_a_quarter_second_and_eight_intervals),
+        cmocka_unit_test(the_queue_counts_slots_ahead),
+        cmocka_unit_test(the_budget_is_a_share_of_requests_with_a_floor),
+        cmocka_unit_test(
+            the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_is_over),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
