@@ -145,50 +145,43 @@ static bool json_field(const char *line, const char *key, char *out, size_t size
     return true;
 }
 
-bool server_request(const struct server *server, const char *path, int n, char method[16],
-                    long *body_len, char sha256[65])
+/* The log line of the n-th request (1-based) to path, into line; false if none. */
+static bool request_line(const struct server *server, const char *path, int n, char *line,
+                         size_t size)
 {
     FILE *log = fopen(server->log_path, "r");
     if(!log)
         return false;
-    char line[2048];
     bool found = false;
-    while(!found && fgets(line, sizeof(line), log)) {
+    while(!found && fgets(line, (int)size, log)) {
         char value[128];
-        if(!json_field(line, "path", value, sizeof(value)) || strcmp(value, path))
-            continue;
-        if(!json_field(line, "n", value, sizeof(value)) || atoi(value) != n)
-            continue;
-        found = true;
-        if(method)
-            json_field(line, "method", method, 16);
-        if(body_len && json_field(line, "body_len", value, sizeof(value)))
-            *body_len = atol(value);
-        if(sha256)
-            json_field(line, "body_sha256", sha256, 65);
+        found = json_field(line, "path", value, sizeof(value)) && !strcmp(value, path) &&
+                json_field(line, "n", value, sizeof(value)) && atoi(value) == n;
     }
     fclose(log);
     return found;
 }
 
+bool server_request(const struct server *server, const char *path, int n, char method[16],
+                    long *body_len, char sha256[65])
+{
+    char line[2048], value[128];
+    if(!request_line(server, path, n, line, sizeof(line)))
+        return false;
+    if(method)
+        json_field(line, "method", method, 16);
+    if(body_len && json_field(line, "body_len", value, sizeof(value)))
+        *body_len = atol(value);
+    if(sha256)
+        json_field(line, "body_sha256", sha256, 65);
+    return true;
+}
+
 bool server_request_field(const struct server *server, const char *path, int n, const char *field,
                           char *out, size_t size)
 {
-    FILE *log = fopen(server->log_path, "r");
-    if(!log)
-        return false;
     char line[2048];
-    bool found = false;
-    while(!found && fgets(line, sizeof(line), log)) {
-        char value[128];
-        if(!json_field(line, "path", value, sizeof(value)) || strcmp(value, path))
-            continue;
-        if(!json_field(line, "n", value, sizeof(value)) || atoi(value) != n)
-            continue;
-        found = json_field(line, field, out, size);
-    }
-    fclose(log);
-    return found;
+    return request_line(server, path, n, line, sizeof(line)) && json_field(line, field, out, size);
 }
 
 int server_requests(const struct server *server, const char *path)
