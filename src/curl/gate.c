@@ -72,10 +72,12 @@ static size_t capacity_for(size_t capacity, size_t needed, size_t first)
     return capacity;
 }
 
+/* A first buffer of 1 KiB holds a usual header block and stays within glibc's per-thread
+   cache of small chunks, so a transfer that is not retried allocates it almost for free. */
 static bool ensure_room(struct gate *gate, size_t bytes)
 {
     if(gate->held_length + bytes > gate->held_capacity) {
-        size_t capacity = capacity_for(gate->held_capacity, gate->held_length + bytes, 4096);
+        size_t capacity = capacity_for(gate->held_capacity, gate->held_length + bytes, 1024);
         char *grown = realloc(gate->held, capacity);
         if(!grown)
             return false;

@@ -4,6 +4,7 @@
 #define CURL_DISABLE_TYPECHECK 1 /* curl_easy_setopt is a macro under gcc's type checking */
 #include <curl/curl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,66 @@ static CURLcode forward_option(const struct real_curl *real, CURL *handle, CURLo
     return real->easy_setopt(handle, option, value.object);
 }
 
+/* The slow path: an option the library keeps, on a handle, with retries on. */
+static CURLcode set_noted_option(const struct real_curl *real, CURL *handle, CURLoption option,
+                                 union option_value value)
+{
+    if(!retries_enabled())
+        return forward_option(real, handle, option, value);
+    struct handle_state *state = handles_find_or_add(handle);
+    if(!state)
+        return forward_option(real, handle, option, value);
+    if(is_gated(state, option)) {
+        note_option(state, option, value);
+        return CURLE_OK;
+    }
+    CURLcode code = forward_option(real, handle, option, value);
+    if(code == CURLE_OK)
+        note_option(state, option, value);
+    return code;
+}
+
+#if defined(__LP64__) && (defined(__x86_64__) || defined(__aarch64__)) && defined(__linux__)
+/* A program sets dozens of options per transfer and the library keeps a few, so the others
+   must cost next to nothing. On these ABIs the one variadic argument of curl_easy_setopt (a
+   long, a pointer, a function pointer or a 64-bit curl_off_t) travels in the same register as
+   a third named 64-bit argument would, so the hook takes it as one, without a va_list, and the
+   options it does not keep go on to libcurl as a tail call. Defined under its C name with the
+   symbol given by asm, because <curl/curl.h> declares curl_easy_setopt variadic. */
+EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option,
+                                     uint64_t word) __asm__("curl_easy_setopt");
+/* Out of line, so that the common path saves no registers: an option the library keeps, a
+   caller from another object than last time, or a call an FFI entry chose the libcurl of. */
+__attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLoption option,
+                                                          uint64_t word, const void *caller)
+{
+    const struct real_curl *real = real_curl_for(caller);
+    if(!real)
+        return CURLE_FAILED_INIT;
+    if(!handle || !settings_notes(option))
+        return real->easy_setopt(handle, option, word);
+    union option_value value;
+    if(option < CURLOPTTYPE_OBJECTPOINT)
+        value.number = (long)word;
+    else if(option < CURLOPTTYPE_FUNCTIONPOINT || option >= CURLOPTTYPE_BLOB)
+        value.object = (void *)(uintptr_t)word;
+    else if(option < CURLOPTTYPE_OFF_T)
+        value.function = (void (*)(void))(uintptr_t)word;
+    else
+        value.offset = (curl_off_t)word;
+    return set_noted_option(real, handle, option, value);
+}
+
+EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
+{
+    const void *caller = __builtin_return_address(0);
+    const struct real_caller_span *last = real_last_caller;
+    if(__builtin_expect(handle && !settings_notes(option) && last && !real_chosen_next, 1) &&
+       (uintptr_t)caller >= last->start && (uintptr_t)caller < last->end)
+        return last->table->easy_setopt(handle, option, word);
+    return set_option_word(handle, option, word, caller);
+}
+#else
 EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
 {
     union option_value value;
@@ -78,20 +139,11 @@ EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
     const struct real_curl *real = real_curl_of_caller();
     if(!real)
         return CURLE_FAILED_INIT;
-    if(!handle || !settings_notes(option) || !retries_enabled())
+    if(!handle || !settings_notes(option))
         return forward_option(real, handle, option, value);
-    struct handle_state *state = handles_find_or_add(handle);
-    if(!state)
-        return forward_option(real, handle, option, value);
-    if(is_gated(state, option)) {
-        note_option(state, option, value);
-        return CURLE_OK;
-    }
-    CURLcode code = forward_option(real, handle, option, value);
-    if(code == CURLE_OK)
-        note_option(state, option, value);
-    return code;
+    return set_noted_option(real, handle, option, value);
 }
+#endif
 
 EXPORT CURLcode curl_easy_perform(CURL *handle)
 {

@@ -1,7 +1,6 @@
 #include "policy/origin.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,6 +35,32 @@ static long explicit_port(const struct url_parts *parts)
     return port;
 }
 
+/* A bounded writer: asked of every transfer while a state file exists, so no snprintf. */
+struct writer {
+    char *at, *end;
+};
+
+static void put(struct writer *w, const char *text, size_t length)
+{
+    if((size_t)(w->end - w->at) <= length) {
+        w->at = w->end; /* too long: marked by reaching the end */
+        return;
+    }
+    memcpy(w->at, text, length);
+    w->at += length;
+}
+
+static void put_port(struct writer *w, long port)
+{
+    char digits[8];
+    size_t n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + port % 10);
+        port /= 10;
+    } while(port > 0 && n < sizeof(digits));
+    put(w, digits + sizeof(digits) - n, n);
+}
+
 bool origin_of_url(const char *url, char *out, size_t size)
 {
     struct url_parts parts;
@@ -45,16 +70,25 @@ bool origin_of_url(const char *url, char *out, size_t size)
     if(port < 0)
         port = default_port(&parts);
     bool bracket = memchr(parts.host, ':', parts.host_len) != NULL;
-    int written =
-        snprintf(out, size, "%.*s://%s%.*s%s:%ld", (int)parts.scheme_len, parts.scheme,
-                 bracket ? "[" : "", (int)parts.host_len, parts.host, bracket ? "]" : "", port);
-    if(written < 0 || (size_t)written >= size)
+    struct writer w = {out, out + size};
+    put(&w, parts.scheme, parts.scheme_len);
+    put(&w, "://", 3);
+    if(bracket)
+        put(&w, "[", 1);
+    put(&w, parts.host, parts.host_len);
+    if(bracket)
+        put(&w, "]", 1);
+    put(&w, ":", 1);
+    put_port(&w, port);
+    if(w.at >= w.end)
         return false;
-    for(char *p = out; *p; p++) {
+    *w.at = '\0';
+    for(char *p = out; p < w.at; p++) {
         unsigned char c = (unsigned char)*p;
-        if(c < 0x20 || c == 0x7f)
+        if(c < 0x20 || c == 0x7f || c == 0)
             return false;
-        *p = (char)tolower(c);
+        if(c >= 'A' && c <= 'Z')
+            *p = (char)(c + 32);
     }
     return true;
 }

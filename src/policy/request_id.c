@@ -29,6 +29,13 @@ int request_id_rank(const char *line, size_t length)
     if(!colon)
         return 0;
     size_t name_length = (size_t)(colon - line);
+    /* Every name above ends in "id" but cf-ray: one look at the end passes most lines by
+       (Content-Type, Connection...), as this runs on every header of every response. */
+    if(name_length < 6 || name_length > 19)
+        return 0;
+    char last = (char)(line[name_length - 1] | 0x20);
+    if(last != 'd' && last != 'y')
+        return 0;
     for(size_t i = 0; i < sizeof(id_headers) / sizeof(id_headers[0]); i++) {
         if(strlen(id_headers[i]) == name_length && !strncasecmp(line, id_headers[i], name_length))
             return (int)i + 1;

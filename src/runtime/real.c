@@ -33,16 +33,10 @@ static _Atomic(struct libcurl_entry *) libcurls[LIBCURLS_MAX];
 static _Atomic(const struct real_curl *) default_table;
 
 /* Objects that called a hook, by address span, with the table their calls go to. */
-struct caller_entry {
-    uintptr_t start, end;
-    const struct real_curl *table;
-};
-static _Atomic(struct caller_entry *) callers[CALLERS_MAX];
+static _Atomic(struct real_caller_span *) callers[CALLERS_MAX];
 
-static __thread const struct real_curl *chosen_next;
-/* The caller entry this thread matched last: a program makes most of its calls from one object
-   (dozens of curl_easy_setopt per transfer), so most lookups end here. Entries are never freed. */
-static __thread const struct caller_entry *last_caller;
+__thread const struct real_curl *real_chosen_next;
+__thread const struct real_caller_span *real_last_caller;
 
 static void bind_from(void *library, struct real_curl *out)
 {
@@ -166,15 +160,16 @@ const struct real_curl *real_curl(void)
 
 static const struct real_curl *known_caller(uintptr_t address)
 {
-    const struct caller_entry *last = last_caller;
+    const struct real_caller_span *last = real_last_caller;
     if(last && address >= last->start && address < last->end)
         return last->table;
     for(int i = 0; i < CALLERS_MAX; i++) {
-        const struct caller_entry *entry = atomic_load_explicit(&callers[i], memory_order_acquire);
+        const struct real_caller_span *entry =
+            atomic_load_explicit(&callers[i], memory_order_acquire);
         if(!entry)
             return NULL;
         if(address >= entry->start && address < entry->end) {
-            last_caller = entry;
+            real_last_caller = entry;
             return entry->table;
         }
     }
@@ -183,12 +178,12 @@ static const struct real_curl *known_caller(uintptr_t address)
 
 static void remember_caller(const struct loaded_object *object, const struct real_curl *table)
 {
-    struct caller_entry *mine = malloc(sizeof(*mine));
+    struct real_caller_span *mine = malloc(sizeof(*mine));
     if(!mine)
         return;
-    *mine = (struct caller_entry){object->start, object->end, table};
+    *mine = (struct real_caller_span){object->start, object->end, table};
     for(int i = 0; i < CALLERS_MAX; i++) {
-        struct caller_entry *expected = NULL;
+        struct real_caller_span *expected = NULL;
         if(atomic_compare_exchange_strong(&callers[i], &expected, mine))
             return;
     }
@@ -214,9 +209,9 @@ static const struct real_curl *resolve_caller(uintptr_t address)
 
 const struct real_curl *real_curl_for(const void *caller)
 {
-    const struct real_curl *chosen = chosen_next;
+    const struct real_curl *chosen = real_chosen_next;
     if(chosen) {
-        chosen_next = NULL;
+        real_chosen_next = NULL;
         return chosen;
     }
     const struct real_curl *table = known_caller((uintptr_t)caller);
@@ -225,7 +220,7 @@ const struct real_curl *real_curl_for(const void *caller)
 
 void real_curl_choose_next(const struct real_curl *table)
 {
-    chosen_next = table;
+    real_chosen_next = table;
 }
 
 int real_curl_index(const struct real_curl *table)

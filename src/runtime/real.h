@@ -3,6 +3,7 @@
 #define TRYAGAIN_REAL_H
 
 #include <curl/curl.h>
+#include <stdint.h>
 #include <netdb.h>
 #include <sys/socket.h>
 
@@ -42,7 +43,27 @@ struct real_curl {
    the one an FFI entry (ffi_entry.c) chose for this very call. Hooks pass their return
    address: real_curl_of_caller(). */
 const struct real_curl *real_curl_for(const void *caller);
-#define real_curl_of_caller() real_curl_for(__builtin_return_address(0))
+#define real_curl_of_caller() real_curl_for_inline(__builtin_return_address(0))
+
+/* The span of the object this thread called from last, with its table: a program makes most
+   of its calls from one object (dozens of curl_easy_setopt per transfer), so most lookups end
+   here, inline, in a few instructions. Entries are immutable and never freed. */
+struct real_caller_span {
+    uintptr_t start, end;
+    const struct real_curl *table;
+};
+extern __thread const struct real_caller_span *real_last_caller
+    __attribute__((visibility("hidden")));
+extern __thread const struct real_curl *real_chosen_next __attribute__((visibility("hidden")));
+
+static inline const struct real_curl *real_curl_for_inline(const void *caller)
+{
+    const struct real_caller_span *last = real_last_caller;
+    if(__builtin_expect(last && !real_chosen_next, 1) && (uintptr_t)caller >= last->start &&
+       (uintptr_t)caller < last->end)
+        return last->table;
+    return real_curl_for(caller);
+}
 
 /* The first libcurl found: the global scope's, else any loaded object's. */
 const struct real_curl *real_curl(void);

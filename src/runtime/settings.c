@@ -18,13 +18,16 @@ static const char *lookup_environment(const char *name, void *ctx)
     return getenv(name);
 }
 
+const struct tryagain_config *_Atomic runtime_config_ready;
+
 static void load_config(void)
 {
     config_parse(&config, lookup_environment, NULL, log_warning, NULL);
     log_open(&config);
+    atomic_store_explicit(&runtime_config_ready, &config, memory_order_release);
 }
 
-const struct tryagain_config *runtime_config(void)
+const struct tryagain_config *runtime_config_load(void)
 {
     pthread_once(&config_once, load_config);
     return &config;
