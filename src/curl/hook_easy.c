@@ -42,7 +42,8 @@ static bool is_gated(const struct handle_state *state, CURLoption option)
 static void note_option(struct handle_state *state, CURLoption option, union option_value value)
 {
     settings_note(&state->program, option, value, runtime_config());
-    handles_update_sinks(state);
+    if(settings_callback_group(option) == WRITE_SIDE) /* the sinks are made of these alone */
+        handles_update_sinks(state);
 }
 
 static CURLcode forward_option(const struct real_curl *real, CURL *handle, CURLoption option,
