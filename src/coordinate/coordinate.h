@@ -41,6 +41,10 @@ int64_t coord_lessons(struct coord_host *host);
 enum coord_verdict { COORD_RETRY, COORD_BUDGET_SPENT, COORD_CIRCUIT_OPEN };
 /* May a retry after a failure go? Takes a token, or the half-open probe, when it may. */
 enum coord_verdict coord_may_retry(struct coord_host *host);
+/* Before a first attempt that has somewhere else to go: true when the breaker keeps attempts
+   from the host now (open, or half-open with the probe another process's); false when it is
+   closed, or half-open and this attempt takes the probe. */
+bool coord_kept_away(struct coord_host *host);
 
 /* For tests and tryagain status: the file's path (NULL when no place is usable). */
 const char *coord_path(void);

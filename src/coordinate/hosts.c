@@ -236,21 +236,42 @@ int64_t coord_reserve(struct coord_host *host, int64_t earliest_us)
     return slot.wait_us;
 }
 
-enum coord_verdict coord_may_retry(struct coord_host *host)
+/* What the breaker lets through now: anything when closed; when half-open, the one probe to
+   the process that moves the end of the open time; nothing else. */
+enum breaker_pass { PASS_NONE, PASS_CLOSED, PASS_PROBE };
+
+static enum breaker_pass breaker_pass(struct coord_host *host, int64_t now)
 {
-    int64_t now = now_ms(coord_now_us());
     int64_t open_until = atomic_load(&host->open_until_ms);
     switch(breaker_state(open_until, now)) {
     case BREAKER_OPEN:
-        atomic_fetch_add(&host->withheld, 1);
-        return COORD_CIRCUIT_OPEN;
+        return PASS_NONE;
     case BREAKER_HALF_OPEN:
-        /* One probe: the process that moves the end of the open time goes. */
-        if(atomic_compare_exchange_strong(&host->open_until_ms, &open_until, now + BREAKER_OPEN_MS))
-            return COORD_RETRY;
+        return atomic_compare_exchange_strong(&host->open_until_ms, &open_until,
+                                              now + BREAKER_OPEN_MS)
+                   ? PASS_PROBE
+                   : PASS_NONE;
+    case BREAKER_CLOSED:
+        break;
+    }
+    return PASS_CLOSED;
+}
+
+bool coord_kept_away(struct coord_host *host)
+{
+    return breaker_pass(host, now_ms(coord_now_us())) == PASS_NONE;
+}
+
+enum coord_verdict coord_may_retry(struct coord_host *host)
+{
+    int64_t now = now_ms(coord_now_us());
+    switch(breaker_pass(host, now)) {
+    case PASS_NONE:
         atomic_fetch_add(&host->withheld, 1);
         return COORD_CIRCUIT_OPEN;
-    case BREAKER_CLOSED:
+    case PASS_PROBE:
+        return COORD_RETRY;
+    case PASS_CLOSED:
         break;
     }
     uint64_t word = atomic_load(&host->budget);

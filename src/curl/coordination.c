@@ -3,22 +3,53 @@
 #include "curl/coordination.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 
 #include "coordinate/coordinate.h"
 #include "curl/handles.h"
+#include "curl/practices.h"
 #include "policy/origin.h"
+#include "policy/pacing.h"
 #include "policy/ratelimit.h"
 #include "runtime/log.h"
 #include "runtime/stats.h"
 
-static struct coord_host *find_host(const struct handle_state *state, bool create)
+/* The record of the host a URL goes to: the primary's, or the fallback's once the call is
+   there (a fallback's answers say nothing of the primary). */
+static struct coord_host *find_host(const char *url, bool create)
 {
     char origin[ORIGIN_MAX];
-    if(!origin_of_url(state->program.url, origin, sizeof(origin)))
+    if(!url || !origin_of_url(url, origin, sizeof(origin)))
         return NULL;
     if(!coord_attach(create))
         return NULL;
     return coord_find(origin, create);
+}
+
+/* The next attempt goes to another host (a fallback): its record from now on, if it has one
+   (made at its first throttle or failure, as for any host), and nothing held of the last. */
+static void follow_to_next_host(struct handle_state *state)
+{
+    struct call_coordination *coord = &state->call.coord;
+    coord->host = find_host(practices_next_url(state), false);
+    coord->reserved = false;
+    coord->slotted = false;
+    if(coord->host)
+        coord_note_request(coord->host);
+}
+
+/* The host's breaker sends the call to its fallback: the switch practices_judged makes for
+   the primary's own failures, with the breaker as the reason. */
+static bool fall_back(struct handle_state *state, const struct tryagain_config *config)
+{
+    char origin[ORIGIN_MAX], why[ORIGIN_MAX + 32];
+    if(!origin_of_url(practices_attempt_url(state), origin, sizeof(origin)))
+        return false;
+    snprintf(why, sizeof(why), "circuit open on %s", origin);
+    if(!practices_fall_back(state, config, why))
+        return false;
+    follow_to_next_host(state);
+    return true;
 }
 
 void coordination_begin(struct handle_state *state, const struct tryagain_config *config)
@@ -27,9 +58,18 @@ void coordination_begin(struct handle_state *state, const struct tryagain_config
     *coord = (struct call_coordination){0};
     if(!config->coordinate || !coord_attach(false))
         return;
-    coord->host = find_host(state, false);
-    if(coord->host)
-        coord_note_request(coord->host);
+    coord->host = find_host(state->program.url, false);
+    if(!coord->host)
+        return;
+    coord_note_request(coord->host);
+    /* A call with a fallback does not send its first attempt to a host the breaker keeps
+       everyone from; without one it goes, and the program sees the host's real answer. Only a
+       call with a fallback asks, so only it may take a half-open breaker's probe. */
+    if(!practices_can_fall_back(state, config))
+        return;
+    if(breaker_route(coord_kept_away(coord->host), false, true) == BREAKER_TO_FALLBACK &&
+       fall_back(state, config))
+        practices_next_attempt(state); /* the first attempt's URL: the fallback's */
 }
 
 static long to_ms(int64_t us)
@@ -98,7 +138,7 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
     if(!coord->host) {
         if(event != PACE_THROTTLE && event != PACE_FAILURE && advice <= 0)
             return; /* the success path: nothing to share */
-        coord->host = find_host(state, true);
+        coord->host = find_host(practices_attempt_url(state), true);
         if(!coord->host)
             return;
         coord_note_request(coord->host);
@@ -106,6 +146,12 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
     coord_note(coord->host, event, coord->slotted, advice);
     if(!plan->retry)
         return;
+    if(practices_moving(state)) {
+        /* The retry goes to the fallback already: the host just left paces and withholds
+           nothing of it. */
+        follow_to_next_host(state);
+        return;
+    }
     if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF &&
        to_ms(coord_slot_ahead(coord->host)) > plan->wait_ms) {
         /* The host's queue is longer than this process's own backoff: the retry takes its
@@ -128,7 +174,10 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
             withhold(plan, PLAN_BUDGET_SPENT);
             break;
         case COORD_CIRCUIT_OPEN:
-            withhold(plan, PLAN_CIRCUIT_OPEN);
+            if(breaker_route(true, true, practices_can_fall_back(state, config)) !=
+                   BREAKER_TO_FALLBACK ||
+               !fall_back(state, config))
+                withhold(plan, PLAN_CIRCUIT_OPEN);
             break;
         }
     }

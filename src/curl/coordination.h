@@ -22,14 +22,17 @@ struct call_coordination {
     long long paced_ms;
 };
 
-/* At the start of a call: finds the host's record when the shared file exists. */
+/* At the start of a call: finds the host's record when the shared file exists; a call with a
+   fallback host whose primary's breaker is open starts on the fallback (practices.c's switch). */
 void coordination_begin(struct handle_state *state, const struct tryagain_config *config);
 /* Before an attempt: how long to wait for the host's next slot (0: go now). Asked again
    after that wait, as the spacing may have grown meanwhile: 0 once the slot is good. */
 long coordination_pace_ms(struct handle_state *state);
 /* After an attempt, on the plan policy_plan made: tells the host's record what happened, and
    turns a backoff after a throttle into a pacing slot, or withholds a retry after a failure
-   when the host's budget is spent or its breaker open. */
+   when the host's budget is spent or its breaker open (with the breaker open, a call with a
+   fallback retries there instead). A call on its fallback is judged under the fallback's
+   record. */
 void coordination_judge(struct handle_state *state, const struct tryagain_config *config,
                         struct retry_plan *plan, long elapsed_ms);
 /* The call is over: its pacing counts in the stats. */

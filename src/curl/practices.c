@@ -1,5 +1,6 @@
 #include "curl/practices.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,29 @@ bool practices_may_fall_back(const struct handle_state *state, const struct trya
            primary_entry(state, config) != NULL;
 }
 
+/* The call's next attempt goes to entry's fallback (the one switch, whatever made it due): the
+   same URL on the fallback's host and port. why: what the log gives as the reason, NULL for
+   the primary's own failures. */
+static bool switch_to_fallback(struct handle_state *state, const struct fallback_entry *entry,
+                               const char *why)
+{
+    struct practice_call *practice = &state->call.practice;
+    size_t size = strlen(state->program.url) + FALLBACK_HOST_MAX + 16;
+    char *url = malloc(size);
+    if(!url)
+        return false;
+    if(!fallback_rewrite(state->program.url, entry, url, size)) {
+        free(url);
+        return false;
+    }
+    practice->next_url = url;
+    fallback_host_text(&entry->from, practice->fallback_for, sizeof(practice->fallback_for));
+    fallback_host_text(&entry->to, practice->next_host, sizeof(practice->next_host));
+    snprintf(practice->fallback_why, sizeof(practice->fallback_why), "%s", why ? why : "");
+    practice->host_failures = 0;
+    return true;
+}
+
 void practices_judged(struct handle_state *state, const struct tryagain_config *config,
                       struct retry_plan *plan)
 {
@@ -112,18 +136,30 @@ void practices_judged(struct handle_state *state, const struct tryagain_config *
     else if(plan->reason != PLAN_RETRY) {
         return;
     }
-    size_t size = strlen(state->program.url) + FALLBACK_HOST_MAX + 16;
-    char *url = malloc(size);
-    if(!url)
-        return;
-    if(!fallback_rewrite(state->program.url, entry, url, size)) {
-        free(url);
-        return;
-    }
-    practice->next_url = url;
-    fallback_host_text(&entry->from, practice->fallback_for, sizeof(practice->fallback_for));
-    fallback_host_text(&entry->to, practice->next_host, sizeof(practice->next_host));
-    practice->host_failures = 0;
+    switch_to_fallback(state, entry, NULL);
+}
+
+bool practices_can_fall_back(const struct handle_state *state, const struct tryagain_config *config)
+{
+    return primary_entry(state, config) != NULL;
+}
+
+bool practices_fall_back(struct handle_state *state, const struct tryagain_config *config,
+                         const char *why)
+{
+    const struct fallback_entry *entry = primary_entry(state, config);
+    return entry && switch_to_fallback(state, entry, why);
+}
+
+const char *practices_next_url(const struct handle_state *state)
+{
+    const struct practice_call *practice = &state->call.practice;
+    return practice->next_url ? practice->next_url : practices_attempt_url(state);
+}
+
+bool practices_moving(const struct handle_state *state)
+{
+    return state->call.practice.next_url != NULL;
 }
 
 void practices_next_attempt(struct handle_state *state)
@@ -153,6 +189,8 @@ void practices_log_fields(const struct handle_state *state, struct log_event *ev
     }
     if(practice->next_url)
         event->next_host = practice->next_host;
+    if(practice->fallback_url || practice->next_url)
+        event->fallback_why = practice->fallback_why;
 }
 
 const char *practices_attempt_url(const struct handle_state *state)

@@ -19,6 +19,7 @@
 #include "policy/fallback.h"
 #include "policy/idempotency.h"
 #include "policy/log_format.h"
+#include "policy/origin.h"
 #include "policy/retry_plan.h"
 #include "policy/uuid.h"
 #include "runtime/real.h"
@@ -34,6 +35,8 @@ struct practice_call {
     char *next_url; /* owned: the fallback's URL for the next attempt, once judged due */
     char fallback_for[FALLBACK_HOST_MAX + 8]; /* the primary's host[:port] */
     char next_host[FALLBACK_HOST_MAX + 8]; /* the fallback's, for the line announcing it */
+    char fallback_why[ORIGIN_MAX + 32]; /* why, when not the primary's own failures: "circuit
+                                           open on scheme://host:port"; else "" */
     int host_failures; /* consecutive retryable failures on the current host */
 };
 
@@ -53,6 +56,18 @@ void practices_judged(struct handle_state *state, const struct tryagain_config *
    be shown it yet. */
 bool practices_may_fall_back(const struct handle_state *state, const struct tryagain_config *config,
                              enum plan_reason reason);
+/* The call is still on its primary, and the primary has a fallback. */
+bool practices_can_fall_back(const struct handle_state *state,
+                             const struct tryagain_config *config);
+/* The same switch as practices_judged's, for a reason of coordination's (the host's shared
+   breaker is open): the call's next attempt, its first too, goes to the fallback; why is the
+   reason for the log. False when the call has no fallback (or its URL cannot be made). */
+bool practices_fall_back(struct handle_state *state, const struct tryagain_config *config,
+                         const char *why);
+/* The URL the next attempt goes to: the fallback's once the switch is due. */
+const char *practices_next_url(const struct handle_state *state);
+/* The switch is due: the next attempt goes to another host than the last. */
+bool practices_moving(const struct handle_state *state);
 /* transfer_next_attempt: the real handle gets the fallback's URL when it is due. */
 void practices_next_attempt(struct handle_state *state);
 /* The log line's ids and host, from the attempt just ended. */

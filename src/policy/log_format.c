@@ -129,6 +129,10 @@ static void format_text(struct line *line, const struct log_event *event, long p
     if(has_text(event->fallback_for)) {
         append(line, " (fallback for ");
         append_printable(line, event->fallback_for);
+        if(has_text(event->fallback_why)) {
+            append(line, "; ");
+            append_printable(line, event->fallback_why);
+        }
         append(line, ")");
     }
     append(line, ": ");
@@ -152,6 +156,11 @@ static void format_text(struct line *line, const struct log_event *event, long p
     if(event->kind == EVENT_RETRY && has_text(event->next_host)) {
         append(line, " on fallback ");
         append_printable(line, event->next_host);
+        if(has_text(event->fallback_why)) {
+            append(line, " (");
+            append_printable(line, event->fallback_why);
+            append(line, ")");
+        }
     }
     else if(event->kind == EVENT_GIVE_UP && event->wait_reason == WAIT_RETRY_AFTER)
         append(line, " (server asked for %ld s)", event->wait_ms / 1000);
@@ -176,6 +185,7 @@ static void format_json(struct line *line, const struct log_event *event, long l
     }
     append_json_string(line, target);
     append_json_field(line, "fallback_for", event->fallback_for);
+    append_json_field(line, "fallback_reason", event->fallback_why);
     append_json_field(line, "call_id", event->call_id);
     if(event->http_status)
         append(line, ",\"status\":%ld", event->http_status);

@@ -27,6 +27,9 @@ struct log_event {
     const char *call_id; /* ties the attempts of one program call together (JSON), or NULL */
     const char *fallback_for; /* host[:port] this attempt stood in for, NULL when the primary */
     const char *next_host; /* a retry that goes to a fallback: its host[:port], else NULL */
+    const char *fallback_why; /* with fallback_for or next_host: why the call moved when not
+                                 for the primary's own failures ("circuit open on ..."), or
+                                 NULL / "" */
     bool notable; /* logged from TRYAGAIN_LOG=1 even when done: a fallback answered */
 };
 

@@ -158,3 +158,12 @@ bool breaker_trips(int64_t failures, int64_t streak_start_ms, int64_t open_until
     return failures >= BREAKER_FAILURES && open_until_ms <= 0 &&
            now_ms - streak_start_ms >= BREAKER_STREAK_MS;
 }
+
+enum breaker_route breaker_route(bool kept_away, bool retry, bool fallback)
+{
+    if(!kept_away)
+        return BREAKER_TO_HOST;
+    if(fallback)
+        return BREAKER_TO_FALLBACK;
+    return retry ? BREAKER_WITHHELD : BREAKER_TO_HOST;
+}

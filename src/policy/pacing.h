@@ -96,5 +96,13 @@ enum breaker_state breaker_state(int64_t open_until_ms, int64_t now_ms);
    the breaker opens now. */
 bool breaker_trips(int64_t failures, int64_t streak_start_ms, int64_t open_until_ms,
                    int64_t now_ms);
+/* Where a call's attempt goes when it asks its host's breaker. kept_away: the breaker keeps
+   attempts from the host now (open, or half-open with its probe taken by another process);
+   retry: the attempt is a retry after a failure, not the program's own first one; fallback:
+   the call is on its primary and the primary has a fallback host. An attempt kept away goes
+   to the fallback when there is one; without one the program's own attempt still goes to the
+   host (the program sees the real response) and a retry is withheld. */
+enum breaker_route { BREAKER_TO_HOST, BREAKER_TO_FALLBACK, BREAKER_WITHHELD };
+enum breaker_route breaker_route(bool kept_away, bool retry, bool fallback);
 
 #endif

@@ -234,24 +234,34 @@ static void run_one(const struct limiter *limiter, const char *const *env,
     run_program(result, ARGV(CURL, "-sf", "-o", "/dev/null", limiter->url), env, NULL, 0, true);
 }
 
+/* Five failures in a row over more than a second, from two processes, open the breaker (0,
+   0.3 and 0.9 s, then about 1.0 and 1.3 s; the fifth failure opens it, and the second
+   process's third attempt is withheld). */
+static void open_the_breaker(const struct limiter *limiter)
+{
+    struct run_result result;
+    for(int i = 0; i < 2; i++) {
+        run_one(limiter,
+                ENV(limiter->xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=300",
+                    "TRYAGAIN_JITTER=none", "TRYAGAIN_LOG=1"),
+                &result);
+        assert_int_equal(result.exit_status, 22);
+        run_result_free(&result);
+    }
+    struct requests requests;
+    read_requests(limiter, &requests);
+    assert_int_equal(requests.failed, 3 + 2);
+}
+
 static void the_breaker_opens_for_everyone_and_a_success_closes_it(void **state)
 {
     (void)state;
     struct limiter limiter;
     limiter_start(&limiter, "1000", "1000", "");
     control(&limiter, "/fail/on");
+    open_the_breaker(&limiter);
+    /* A third process sends its own attempt and gets the real 503, without retries. */
     struct run_result result;
-    /* Five failures in a row over more than a second, from two processes, open the
-       breaker (0, 0.3 and 0.9 s, then about 1.0 and 1.3 s)... */
-    for(int i = 0; i < 2; i++) {
-        run_one(&limiter,
-                ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=300",
-                    "TRYAGAIN_JITTER=none", "TRYAGAIN_LOG=1"),
-                &result);
-        assert_int_equal(result.exit_status, 22);
-        run_result_free(&result);
-    }
-    /* ...so a third process sends its own attempt and gets the real 503, without retries. */
     run_one(
         &limiter,
         ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=10", "TRYAGAIN_LOG=1"),
@@ -263,7 +273,6 @@ static void the_breaker_opens_for_everyone_and_a_success_closes_it(void **state)
     run_result_free(&result);
     struct requests requests;
     read_requests(&limiter, &requests);
-    /* 3, then 2 (the fifth failure opens it, and the third attempt is withheld), then 1. */
     assert_int_equal(requests.failed, 3 + 2 + 1);
 
     /* The host is back: the program's own attempt succeeds and closes the breaker for all. */
@@ -275,6 +284,132 @@ static void the_breaker_opens_for_everyone_and_a_success_closes_it(void **state)
                 false);
     assert_non_null(strstr(result.out, "breaker: closed"));
     run_result_free(&result);
+    limiter_stop(&limiter);
+}
+
+/* The fallback host of the breaker tests: a scripted server that always answers. */
+static struct server fallback;
+static char fallback_setting[96];
+
+static const char *fallback_to(const struct limiter *limiter)
+{
+    server_start(&fallback, "/x: 200 body=fallback-x\n/y: 200 body=fallback-y\n");
+    snprintf(fallback_setting, sizeof(fallback_setting),
+             "TRYAGAIN_FALLBACK=127.0.0.1:%d=127.0.0.1:%d", limiter->port, fallback.port);
+    return fallback_setting;
+}
+
+static void assert_reason_logged(const struct limiter *limiter, const struct run_result *result)
+{
+    char reason[96];
+    snprintf(reason, sizeof(reason), "circuit open on http://127.0.0.1:%d", limiter->port);
+    if(!strstr(result->err, reason)) {
+        show_run(result);
+        fail_msg("no \"%s\" in the log", reason);
+    }
+}
+
+static void with_the_breaker_open_a_call_goes_straight_to_its_fallback(void **state)
+{
+    (void)state;
+    struct limiter limiter;
+    limiter_start(&limiter, "1000", "1000", "");
+    control(&limiter, "/fail/on");
+    open_the_breaker(&limiter);
+    const char *setting = fallback_to(&limiter);
+    struct requests requests;
+
+    /* Without a fallback, as before: the program's own attempt, its real 503, no retry. */
+    struct run_result result;
+    run_one(
+        &limiter,
+        ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=10", "TRYAGAIN_LOG=1"),
+        &result);
+    if(result.exit_status != 22 || !strstr(result.err, "(circuit open)"))
+        show_run(&result);
+    assert_int_equal(result.exit_status, 22);
+    assert_non_null(strstr(result.err, "(circuit open)"));
+    run_result_free(&result);
+    read_requests(&limiter, &requests);
+    assert_int_equal(requests.count, 3 + 2 + 1);
+
+    /* With one, not a single request to the primary: the fallback answers the first attempt,
+       and the line it logs (at TRYAGAIN_LOG=1, as any fallback's) says why. */
+    run_program(&result, ARGV(CURL, "-sf", limiter.url),
+                ENV(limiter.xdg, setting, "TRYAGAIN_BASE_DELAY_MS=10", "TRYAGAIN_LOG=1"), NULL, 0,
+                true);
+    if(result.exit_status != 0)
+        show_run(&result);
+    assert_int_equal(result.exit_status, 0);
+    assert_run_output(&result, "fallback-x");
+    assert_reason_logged(&limiter, &result);
+    assert_non_null(strstr(result.err, "attempt 1/5; done"));
+    run_result_free(&result);
+    read_requests(&limiter, &requests);
+    assert_int_equal(requests.count, 3 + 2 + 1);
+    assert_int_equal(server_requests(&fallback, "/x"), 1);
+
+    /* The fallback's success is the fallback's: the primary's breaker stays open, and the
+       multi interface (curl -Z) goes straight to the fallback too. */
+    char other[128];
+    snprintf(other, sizeof(other), "http://127.0.0.1:%d/y", limiter.port);
+    run_program(&result, ARGV(CURL, "-sfZ", limiter.url, other),
+                ENV(limiter.xdg, setting, "TRYAGAIN_BASE_DELAY_MS=10", "TRYAGAIN_LOG=1"), NULL, 0,
+                true);
+    if(result.exit_status != 0 || result.out_len != 20)
+        show_run(&result);
+    assert_int_equal(result.exit_status, 0);
+    assert_non_null(strstr(result.out, "fallback-x"));
+    assert_non_null(strstr(result.out, "fallback-y"));
+    assert_reason_logged(&limiter, &result);
+    run_result_free(&result);
+    read_requests(&limiter, &requests);
+    assert_int_equal(requests.count, 3 + 2 + 1);
+    assert_int_equal(server_requests(&fallback, "/x"), 2);
+    assert_int_equal(server_requests(&fallback, "/y"), 1);
+    server_stop(&fallback);
+    limiter_stop(&limiter);
+}
+
+static void a_retry_the_open_breaker_would_withhold_goes_to_the_fallback(void **state)
+{
+    (void)state;
+    struct limiter limiter;
+    limiter_start(&limiter, "1000", "1000", "");
+    control(&limiter, "/fail/on");
+    const char *setting = fallback_to(&limiter);
+    /* As in open_the_breaker, but the second process has a fallback it would only take after
+       ten failures of its own: the fifth failure opens the breaker, and the retry it would
+       withhold goes to the fallback instead. */
+    struct run_result result;
+    run_one(&limiter,
+            ENV(limiter.xdg, "TRYAGAIN_MAX_ATTEMPTS=3", "TRYAGAIN_BASE_DELAY_MS=300",
+                "TRYAGAIN_JITTER=none"),
+            &result);
+    assert_int_equal(result.exit_status, 22);
+    run_result_free(&result);
+    run_program(&result, ARGV(CURL, "-sf", limiter.url),
+                ENV(limiter.xdg, setting, "TRYAGAIN_FALLBACK_AFTER=10", "TRYAGAIN_MAX_ATTEMPTS=3",
+                    "TRYAGAIN_BASE_DELAY_MS=300", "TRYAGAIN_JITTER=none", "TRYAGAIN_LOG=1"),
+                NULL, 0, true);
+    if(result.exit_status != 0)
+        show_run(&result);
+    assert_int_equal(result.exit_status, 0);
+    assert_run_output(&result, "fallback-x");
+    char line[160];
+    snprintf(line, sizeof(line),
+             "attempt 2/3; retrying in 0.600 s (backoff) on fallback 127.0.0.1:%d", fallback.port);
+    if(!strstr(result.err, line)) {
+        show_run(&result);
+        fail_msg("no \"%s\" in the log", line);
+    }
+    assert_reason_logged(&limiter, &result);
+    run_result_free(&result);
+    struct requests requests;
+    read_requests(&limiter, &requests);
+    assert_int_equal(requests.failed, 3 + 2);
+    assert_int_equal(server_requests(&fallback, "/x"), 1);
+    server_stop(&fallback);
     limiter_stop(&limiter);
 }
 
@@ -348,6 +483,8 @@ static int stop_limiter(void **state)
     (void)state;
     if(running)
         limiter_stop(running);
+    if(fallback.pid > 0)
+        server_stop(&fallback);
     return 0;
 }
 
@@ -357,6 +494,10 @@ int main(void)
         cmocka_unit_test_teardown(processes_share_what_the_host_taught_them, stop_limiter),
         cmocka_unit_test_teardown(a_killed_process_blocks_nobody, stop_limiter),
         cmocka_unit_test_teardown(the_breaker_opens_for_everyone_and_a_success_closes_it,
+                                  stop_limiter),
+        cmocka_unit_test_teardown(with_the_breaker_open_a_call_goes_straight_to_its_fallback,
+                                  stop_limiter),
+        cmocka_unit_test_teardown(a_retry_the_open_breaker_would_withhold_goes_to_the_fallback,
                                   stop_limiter),
         cmocka_unit_test_teardown(a_corrupt_or_foreign_state_file_is_ignored_with_one_warning,
                                   stop_limiter),

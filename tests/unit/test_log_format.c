@@ -240,6 +240,40 @@ static void lines_carry_the_request_id_the_call_id_and_the_fallback(void **state
     assert_null(strstr(line, "ignored"));
 }
 
+static void a_move_for_the_shared_breaker_says_so(void **state)
+{
+    (void)state;
+    struct log_event event = retry_event();
+    event.next_host = "api-eu.example.com";
+    event.fallback_why = "circuit open on https://api.example.com:443";
+    char line[1024];
+    format(&event, LOG_FORMAT_TEXT, line, sizeof(line));
+    assert_contains(line, "retrying in 1.500 s (Retry-After) on fallback api-eu.example.com "
+                          "(circuit open on https://api.example.com:443)\n");
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_json_line(line);
+    assert_contains(line, ",\"fallback_reason\":\"circuit open on https://api.example.com:443\",");
+
+    event = retry_event();
+    event.kind = EVENT_DONE;
+    event.http_status = 200;
+    event.attempt = 1;
+    event.target = "https://api-eu.example.com/v1";
+    event.fallback_for = "api.example.com";
+    event.fallback_why = "circuit open on https://api.example.com:443";
+    format(&event, LOG_FORMAT_TEXT, line, sizeof(line));
+    assert_contains(line, "GET https://api-eu.example.com/v1 (fallback for api.example.com; "
+                          "circuit open on https://api.example.com:443): HTTP 200, attempt 1/5");
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_json_line(line);
+    assert_contains(line, "\"fallback_for\":\"api.example.com\",\"fallback_reason\":"
+                          "\"circuit open on https://api.example.com:443\",");
+    /* The primary's own failures: no reason beyond the line's status. */
+    event.fallback_why = "";
+    format(&event, LOG_FORMAT_JSON, line, sizeof(line));
+    assert_null(strstr(line, "fallback_reason"));
+}
+
 static void empty_ids_leave_no_field(void **state)
 {
     (void)state;
@@ -451,6 +485,7 @@ int main(void)
         cmocka_unit_test(stats_lines_sum_up_the_process),
         cmocka_unit_test(the_json_reader_rejects_broken_lines),
         cmocka_unit_test(lines_carry_the_request_id_the_call_id_and_the_fallback),
+        cmocka_unit_test(a_move_for_the_shared_breaker_says_so),
         cmocka_unit_test(empty_ids_leave_no_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,6 +158,22 @@ static void the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_
     assert_int_equal(breaker_state(1000 + 100 * BREAKER_OPEN_MS, 1000), BREAKER_HALF_OPEN);
 }
 
+static void a_call_kept_away_by_the_breaker_goes_to_its_fallback(void **state)
+{
+    (void)state;
+    /* A breaker that lets the attempt through: the host, fallback or not. */
+    assert_int_equal(breaker_route(false, false, false), BREAKER_TO_HOST);
+    assert_int_equal(breaker_route(false, false, true), BREAKER_TO_HOST);
+    assert_int_equal(breaker_route(false, true, false), BREAKER_TO_HOST);
+    assert_int_equal(breaker_route(false, true, true), BREAKER_TO_HOST);
+    /* Kept away: the fallback takes the first attempt and a retry alike... */
+    assert_int_equal(breaker_route(true, false, true), BREAKER_TO_FALLBACK);
+    assert_int_equal(breaker_route(true, true, true), BREAKER_TO_FALLBACK);
+    /* ...and without one the program's own attempt goes out, a retry does not. */
+    assert_int_equal(breaker_route(true, false, false), BREAKER_TO_HOST);
+    assert_int_equal(breaker_route(true, true, false), BREAKER_WITHHELD);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +189,7 @@ int main(void)
         cmocka_unit_test(the_budget_is_a_share_of_requests_with_a_floor),
         cmocka_unit_test(
             the_breaker_opens_after_failures_in_a_row_and_probes_once_open_time_is_over),
+        cmocka_unit_test(a_call_kept_away_by_the_breaker_goes_to_its_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
