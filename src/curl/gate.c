@@ -26,6 +26,11 @@ void gate_free(struct gate *gate)
     gate->release_record = gate->release_offset = 0;
 }
 
+void gate_decide_at_status_line(struct gate *gate, bool final)
+{
+    gate->decide_at_status_line = final;
+}
+
 static void forget_held(struct gate *gate)
 {
     gate->held_length = 0;
@@ -334,6 +339,13 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
     bool trailer = gate->body_started;
     gate->header_bytes += length;
     note_header_line(gate, data, length);
+    if(gate->mode == GATE_HOLD && gate->decide_at_status_line && gate->status >= 200 &&
+       gate->status <= 299 && !trailer && length >= 5 && !memcmp(data, "HTTP/", 5) &&
+       (!gate->should_hold || !gate->should_hold(gate->hold_ctx, gate->status))) {
+        enum delivery result = start_streaming(gate); /* what came before: a 1xx, redirects */
+        if(result != DELIVERED)
+            return answer(gate, result, length);
+    }
     if(gate->mode == GATE_HOLD) {
         if(!gate->sinks.header && !gate->sinks.include_headers)
             return length; /* nobody will be shown it: noting status and Retry-After is enough */

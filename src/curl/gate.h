@@ -49,6 +49,7 @@ struct gate_record {
 struct gate {
     struct gate_sinks sinks;
     enum gate_mode mode;
+    bool decide_at_status_line; /* a 2xx status line is the attempt's final response */
     gate_hold_fn should_hold;
     void *hold_ctx;
     size_t hold_limit;
@@ -85,6 +86,11 @@ void gate_free(struct gate *gate);
 
 void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_ctx,
                         size_t hold_limit);
+/* When no proxy's CONNECT reply can come before the response (the caller knows: an http://
+   URL without CURLOPT_HTTPPROXYTUNNEL), a 2xx status line is the attempt's final response, and
+   if should_hold declines it the response streams from that line on: nothing is copied and
+   held on the success path. Kept across attempts; off after gate_init. */
+void gate_decide_at_status_line(struct gate *gate, bool final);
 /* libcurl's header and write callbacks; the return value goes back to libcurl. */
 size_t gate_header(struct gate *gate, char *data, size_t length);
 size_t gate_body(struct gate *gate, char *data, size_t length);

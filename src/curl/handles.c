@@ -101,13 +101,25 @@ static void insert_locked(struct handle_state *state)
     buckets[bucket] = state;
 }
 
+/* The last state freed, kept for the next handle: a program that makes a handle per transfer
+   (curl -Z) then allocates none. One slot for the process, taken and given by exchange; what it
+   holds at exit is still reachable, not leaked. */
+static _Atomic(struct handle_state *) spare;
+
 /* A state of a handle not yet in the table: the program's settings are the caller's to fill. */
 static struct handle_state *new_state(void *handle)
 {
-    struct handle_state *state = calloc(1, sizeof(*state));
+    /* Part by part rather than calloc: each part is set anyway, and zeroing the whole 2 KiB
+       again would cost more than a transfer's every other step (a new handle per transfer is
+       how curl -Z works). */
+    struct handle_state *state = atomic_exchange_explicit(&spare, NULL, memory_order_acquire);
+    if(!state)
+        state = malloc(sizeof(*state));
     if(!state)
         return NULL;
     state->handle = handle;
+    state->next = NULL;
+    memset(&state->installed, 0, sizeof(state->installed));
     settings_init(&state->program);
     fresh_call(&state->call);
     gate_init(&state->gate);
@@ -182,5 +194,5 @@ void handles_free(struct handle_state *state)
     practices_forget(&state->call.practice);
     settings_free(&state->program);
     gate_free(&state->gate);
-    free(state);
+    free(atomic_exchange_explicit(&spare, state, memory_order_acq_rel));
 }

@@ -93,7 +93,7 @@ EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option,
 __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLoption option,
                                                           uint64_t word, const void *caller)
 {
-    const struct real_curl *real = real_curl_for(caller);
+    const struct real_curl *real = real_curl_for_inline(caller);
     if(!real)
         return CURLE_FAILED_INIT;
     if(!handle || !settings_notes(option))

@@ -28,15 +28,34 @@ bool multis_any(void)
     return atomic_load_explicit(&live_multis, memory_order_relaxed) > 0;
 }
 
+/* A program's loop asks about the same multi several times per transfer (perform, poll,
+   info_read, add, remove): every thread remembers the last one it found, valid while no state
+   has left the table since (multis_take bumps the generation), as handles.c does. */
+static atomic_ulong removals;
+static __thread struct {
+    const void *multi;
+    struct multi_state *state;
+    unsigned long generation;
+} last_found;
+
 struct multi_state *multis_find(const void *multi)
 {
     if(!multis_any())
         return NULL;
+    if(last_found.multi == multi && last_found.state &&
+       last_found.generation == atomic_load_explicit(&removals, memory_order_acquire))
+        return last_found.state;
     lock_take(LOCK_MULTI_TABLE);
+    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
     struct multi_state *found = buckets[bucket_of(multi)];
     while(found && found->multi != multi)
         found = found->next;
     lock_give(LOCK_MULTI_TABLE);
+    if(found) {
+        last_found.multi = multi;
+        last_found.state = found;
+        last_found.generation = generation;
+    }
     return found;
 }
 
@@ -66,6 +85,7 @@ struct multi_state *multis_take(const void *multi)
     for(struct multi_state **link = &buckets[bucket_of(multi)]; *link; link = &(*link)->next) {
         if((*link)->multi == multi) {
             found = *link;
+            atomic_fetch_add_explicit(&removals, 1, memory_order_release);
             *link = found->next;
             atomic_fetch_sub(&live_multis, 1);
             break;

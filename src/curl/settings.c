@@ -6,26 +6,6 @@
 
 #include "policy/url.h"
 
-enum callback_group settings_callback_group(CURLoption option)
-{
-    switch(option) {
-    case CURLOPT_WRITEFUNCTION:
-    case CURLOPT_WRITEDATA:
-    case CURLOPT_HEADERFUNCTION:
-    case CURLOPT_HEADERDATA:
-    case CURLOPT_HEADER:
-        return WRITE_SIDE;
-    case CURLOPT_READFUNCTION:
-    case CURLOPT_READDATA:
-        return READ_SIDE;
-    case CURLOPT_SEEKFUNCTION:
-    case CURLOPT_SEEKDATA:
-        return SEEK_SIDE;
-    default:
-        return NOT_A_CALLBACK;
-    }
-}
-
 void settings_init(struct program_settings *settings)
 {
     memset(settings, 0, sizeof(*settings));
@@ -93,6 +73,9 @@ void settings_note(struct program_settings *settings, CURLoption option, union o
         break;
     case CURLOPT_HTTPHEADER:
         settings->headers = value.object;
+        break;
+    case CURLOPT_HTTPPROXYTUNNEL:
+        settings->proxy_tunnel = value.number != 0;
         break;
     case CURLOPT_URL: {
         char *copy = value.object ? strdup(value.object) : NULL;

@@ -40,10 +40,30 @@ struct program_settings {
        puts its idempotency key in front of it for one call (curl/practices.c). */
     struct curl_slist *headers;
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
+    bool proxy_tunnel; /* CURLOPT_HTTPPROXYTUNNEL: a proxy's CONNECT reply may come first */
     struct request_shape request;
 };
 
-enum callback_group settings_callback_group(CURLoption option);
+/* Inline: asked of every option the library keeps, twice. */
+static inline enum callback_group settings_callback_group(CURLoption option)
+{
+    switch(option) {
+    case CURLOPT_WRITEFUNCTION:
+    case CURLOPT_WRITEDATA:
+    case CURLOPT_HEADERFUNCTION:
+    case CURLOPT_HEADERDATA:
+    case CURLOPT_HEADER:
+        return WRITE_SIDE;
+    case CURLOPT_READFUNCTION:
+    case CURLOPT_READDATA:
+        return READ_SIDE;
+    case CURLOPT_SEEKFUNCTION:
+    case CURLOPT_SEEKDATA:
+        return SEEK_SIDE;
+    default:
+        return NOT_A_CALLBACK;
+    }
+}
 
 /* True for every option settings_note keeps: callbacks, the URL, the request's shape. Asked of
    every curl_easy_setopt call (a program sets dozens per transfer), so one switch, inline; a
@@ -72,6 +92,7 @@ static inline bool settings_notes(CURLoption option)
     case CURLOPT_UPLOAD:
     case 54: /* CURLOPT_PUT, deprecated */
     case CURLOPT_NOBODY:
+    case CURLOPT_HTTPPROXYTUNNEL:
         return true;
     default:
         return false;

@@ -5,6 +5,8 @@
 #include "curl/transfer.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "curl/coordination.h"
@@ -93,6 +95,17 @@ static bool may_hold(void *ctx, long status)
     return reason == PLAN_RETRY || practices_may_fall_back(state, config, reason);
 }
 
+/* Only a tunnel through a proxy (https:// through one, or CURLOPT_HTTPPROXYTUNNEL) puts a
+   CONNECT reply, a 200 of the proxy's, before the response: without one, the first 2xx status
+   line is the response's own. A URL without a scheme is http:// to libcurl. */
+static bool no_connect_reply_first(const struct program_settings *program)
+{
+    if(program->proxy_tunnel || !program->url)
+        return false;
+    const char *scheme_end = strstr(program->url, "://");
+    return !scheme_end || (scheme_end - program->url == 4 && !strncasecmp(program->url, "http", 4));
+}
+
 /* A completed transfer's status is the last status line the gate saw; libcurl is asked only
    about failures, so the success path costs no getinfo calls. */
 static struct attempt_result describe_attempt(const struct real_curl *real, CURL *handle,
@@ -164,6 +177,7 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
     call->waited_ms = 0;
     call->attempt = 1;
     call->upload_bytes_read = 0;
+    gate_decide_at_status_line(&state->gate, no_connect_reply_first(&state->program));
     gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
     coordination_begin(state, config);
 }

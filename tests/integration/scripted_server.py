@@ -36,6 +36,8 @@ runs of one script give byte-identical responses.
 Every request is appended to LOG_FILE as one JSON line: path, method, n (1-based),
 body_len, body_sha256, and the request's Host and Idempotency-Key headers (host, key; ""
 when absent).
+A CONNECT request is answered "200 Connection established" and the connection then serves
+the requests that follow, as a proxy's tunnel to this server would (curl --proxytunnel).
 With SCRIPTED_SERVER_TLS=CERT_FILE:KEY_FILE in the environment it speaks HTTPS instead.
 """
 import gzip
@@ -216,6 +218,11 @@ def serve_connection(conn, script, log_path):
             request, buffered = read_request(conn, buffered)
             if request is None:
                 return
+            if request["method"] == "CONNECT":
+                # A proxy's tunnel, played by the server itself: the requests that follow on
+                # this connection are served as if they had come through it.
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                continue
             path = request["target"].split("?", 1)[0]
             if path.startswith("http://"):  # a proxy-style absolute target
                 path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"

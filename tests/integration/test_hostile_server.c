@@ -478,6 +478,22 @@ static void test_connection_closed_in_the_headers_of_a_503_is_retried(void **sta
     assert_clean(ARGV("-si"), "headers cut on a 503");
 }
 
+/* Through a proxy's tunnel (here the server plays the proxy) the CONNECT reply, a 200, comes
+   before the response: it must not settle the attempt, or the 429 after it would reach the
+   program and never be retried. */
+static void test_a_429_after_a_proxy_tunnels_200_is_retried(void **state)
+{
+    (void)state;
+    start("/a: 429 ra=0 | " CLEAN_STEP "\n");
+    char proxy[64];
+    snprintf(proxy, sizeof(proxy), "http://127.0.0.1:%d", server.port);
+    under_library(ARGV("-si", "--proxytunnel", "-x", proxy), "/a", ENV(QUICK_RETRIES));
+    ASSERT_SHOWING_RUN(&run, run.exit_status == 0);
+    assert_attempts("/a", 2);
+    ASSERT_SHOWING_RUN(&run, count_occurrences(run.out, run.out_len, "HTTP/1.1 429") == 0);
+    ASSERT_SHOWING_RUN(&run, run.out_len >= 2 && !memcmp(run.out + run.out_len - 2, "ok", 2));
+}
+
 /* curl itself accepts a 200 whose headers were cut (exit 0): so does the program. */
 static void test_connection_closed_in_the_headers_of_a_200_is_not_retried(void **state)
 {
@@ -688,6 +704,7 @@ int main(void)
         T(test_status_line_without_reason_phrase_is_retried_by_its_status),
         T(test_unknown_status_codes_are_not_retried),
         T(test_connection_closed_in_the_headers_of_a_503_is_retried),
+        T(test_a_429_after_a_proxy_tunnels_200_is_retried),
         T(test_connection_closed_in_the_headers_of_a_200_is_not_retried),
         T(test_connection_closed_in_the_body_of_a_200_is_not_retried),
         T(test_connection_closed_in_the_body_of_a_503_or_429_is_retried_by_its_status),

@@ -213,6 +213,50 @@ static void a_200_streams_its_body_after_its_headers(void **state)
     assert_memory_equal(recorder->body, "hello world", 11);
 }
 
+/* With no proxy's CONNECT reply possible, a 2xx status line settles the attempt: it streams
+   from that line, after what came before it (a redirect's block), and nothing is held. */
+static void a_2xx_status_line_streams_at_once_when_it_is_final(void **state)
+{
+    struct gate *gate = *state;
+    gate_decide_at_status_line(gate, true);
+    begin(gate, 65536);
+    header_ok(gate, "HTTP/1.1 301 Moved\r\n");
+    header_ok(gate, "\r\n");
+    assert_int_equal(recorder->calls, 0); /* a redirect may still lead to a 429 */
+    header_ok(gate, "HTTP/1.1 200 OK\r\n");
+    assert_int_equal(gate->mode, GATE_STREAM);
+    assert_true(gate->released);
+    assert_string_equal(recorder->transcript,
+                        "HHTTP/1.1 301 Moved\r\n|H\r\n|HHTTP/1.1 200 OK\r\n|");
+    header_ok(gate, "X-Request-Id: abc\r\n");
+    assert_int_equal(gate->held_length, 0);
+    assert_string_equal(gate->request_id, "abc"); /* still noted while streaming */
+    header_ok(gate, "\r\n");
+    body_ok(gate, "fine");
+    assert_true(gate_release(gate));
+    assert_string_equal(recorder->body, "fine");
+}
+
+/* A 429, or a 2xx that might be a proxy's CONNECT reply, is held as before. */
+static void a_status_line_that_is_not_final_is_held(void **state)
+{
+    struct gate *gate = *state;
+    gate_decide_at_status_line(gate, true);
+    begin(gate, 65536);
+    feed_429(gate);
+    assert_int_equal(recorder->calls, 0);
+    gate_discard(gate);
+    gate_decide_at_status_line(gate, false);
+    begin(gate, 65536);
+    header_ok(gate, "HTTP/1.1 200 Connection established\r\n");
+    header_ok(gate, "\r\n");
+    header_ok(gate, "HTTP/1.1 429 Too Many Requests\r\n");
+    header_ok(gate, "\r\n");
+    body_ok(gate, "slow down");
+    assert_int_equal(recorder->calls, 0);
+    assert_int_equal(gate->status, 429);
+}
+
 static void without_a_hold_function_every_body_streams(void **state)
 {
     struct gate *gate = *state;
@@ -739,6 +783,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         GATE_TEST(a_held_429_that_is_discarded_never_reaches_the_program),
         GATE_TEST(a_200_streams_its_body_after_its_headers),
+        GATE_TEST(a_2xx_status_line_streams_at_once_when_it_is_final),
+        GATE_TEST(a_status_line_that_is_not_final_is_held),
         GATE_TEST(without_a_hold_function_every_body_streams),
         GATE_TEST(include_headers_sends_each_line_to_the_body_sink_first),
         GATE_TEST(include_headers_without_a_header_sink_uses_the_body_sink_only),

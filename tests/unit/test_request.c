@@ -127,7 +127,8 @@ static void other_options_change_nothing(void **state)
 }
 
 /* The hook's quick test of which options to note (curl/settings.h) covers exactly the options
-   that shape the request, the URL, the header list (for idempotency keys) and the callbacks,
+   that shape the request, the URL, the header list (for idempotency keys), the callbacks and
+   whether a proxy tunnel may answer first,
    over every option number libcurl has. */
 static void the_hooks_note_exactly_these_options(void **state)
 {
@@ -138,15 +139,15 @@ static void the_hooks_note_exactly_these_options(void **state)
         CURLOPT_READDATA,      CURLOPT_SEEKFUNCTION, CURLOPT_SEEKDATA};
     int noted = 0;
     for(int option = 0; option < 50000; option++) {
-        bool expected =
-            option == CURLOPT_URL || option == CURLOPT_HTTPHEADER || request_option_shapes(option);
+        bool expected = option == CURLOPT_URL || option == CURLOPT_HTTPHEADER ||
+                        option == CURLOPT_HTTPPROXYTUNNEL || request_option_shapes(option);
         for(size_t i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
             expected = expected || option == callbacks[i];
         if(settings_notes((CURLoption)option) != expected)
             fail_msg("option %d: settings_notes says %d", option, !expected);
         noted += expected;
     }
-    assert_int_equal(noted, 21);
+    assert_int_equal(noted, 22);
 }
 
 int main(void)
