@@ -33,7 +33,8 @@ url="http://127.0.0.1:$port/index.html"
 # time (--parallel-max 1), so that they share one keep-alive connection.
 # Sides: without; with (the defaults); off (TRYAGAIN_MAX_ATTEMPTS=1: hooks in the path, no
 # retries). A private, empty state directory: a host that never throttled, as the goal says.
-state_dir=$(bench_tempdir)
+state_dir=$(bench_tempdir)/run
+mkdir -m 700 "$state_dir" # private, or coordination would not use it
 export XDG_RUNTIME_DIR=$state_dir
 instructions() {
     local side=$1 count=$2 preload=()
@@ -80,7 +81,7 @@ ir_runs="without: $(printf '%s\n' "${per_without[@]}" | paste -sd' '); with: $(p
 breakdown=$(
     for count in "$long" "$short"; do
         callgrind_annotate --inclusive=no --auto=no --threshold=100 "$work/cg.with.$count" 2>/dev/null |
-            awk -v count="$count" '/libtryagain\.so\]/ || (/\/src\// && !/\[/) { sub(/\([^)]*\) +/, ""); gsub(",", "", $1); name = $2; sub(/.*\//, "", name); cost[name] += $1 }
+            awk -v count="$count" '/libtryagain\.so\]/ || (/[ \/]src\// && !/\[/) { sub(/\([^)]*\) +/, ""); gsub(",", "", $1); name = $2; sub(/.*\//, "", name); cost[name] += $1 }
                 END { for (n in cost) print count, n, cost[n] }'
     done | awk -v long="$long" -v short="$short" '
         $1 == long { l[$2] = $3 } $1 == short { s[$2] = $3 }

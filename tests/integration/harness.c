@@ -57,6 +57,32 @@ static char state_dir[320];
 
 static void start_server(struct server *server, const char *script, const char *tls);
 
+/* Every program a test binary starts, by the harness or by a fork of its own (the stress and
+   valgrind suites), inherits a private state directory of the binary's, made before main: no
+   test leaves coordination state in the user's real one ($XDG_RUNTIME_DIR or /dev/shm). A
+   test server's own directory takes its place for the programs run against it. */
+static char process_state_dir[] = "/tmp/tryagain-state-XXXXXX";
+static pid_t process_state_owner;
+
+__attribute__((constructor)) static void private_state_for_every_program(void)
+{
+    process_state_owner = getpid();
+    if(mkdtemp(process_state_dir))
+        setenv("XDG_RUNTIME_DIR", process_state_dir, 1);
+    else
+        process_state_dir[0] = '\0';
+}
+
+__attribute__((destructor)) static void remove_private_state(void)
+{
+    if(!process_state_dir[0] || getpid() != process_state_owner)
+        return; /* a forked child's exit leaves it to the test binary */
+    char file[sizeof(process_state_dir) + 32];
+    snprintf(file, sizeof(file), "%s/tryagain-coordinate.v1", process_state_dir);
+    unlink(file);
+    rmdir(process_state_dir);
+}
+
 void server_start(struct server *server, const char *script)
 {
     start_server(server, script, NULL);
@@ -295,13 +321,6 @@ static void pump(int in_fd, const char *stdin_data, size_t stdin_len, int out_fd
 void run_program(struct run_result *result, const char *const *argv, const char *const *env,
                  const char *stdin_data, size_t stdin_len, bool preload)
 {
-    if(!state_dir[0]) {
-        /* A test without a server (refused ports, late listeners) gets a state directory of
-           its process's own too, so no test leaves state in the user's real one. */
-        snprintf(state_dir, sizeof(state_dir), "/tmp/tryagain-state-XXXXXX");
-        if(!mkdtemp(state_dir))
-            state_dir[0] = '\0';
-    }
     memset(result, 0, sizeof(*result));
     int in_pipe[2], out_pipe[2], err_pipe[2];
     assert_int_equal(pipe(in_pipe), 0);

@@ -379,7 +379,7 @@ static void test_programs_without_curl_are_unchanged(void **state)
     run_program(&run, ARGV("/usr/bin/env", "python3", "-c", "print(sum(range(10)))"),
                 ENV(QUICK_RETRIES), NULL, 0, true);
     assert_output("45\n");
-    assert_int_equal(run.err_len, 0);
+    ASSERT_SHOWING_RUN(&run, run.err_len == 0);
 }
 
 int main(void)
