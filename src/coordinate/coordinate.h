@@ -39,8 +39,11 @@ int64_t coord_slot_ahead(struct coord_host *host);
 int64_t coord_lessons(struct coord_host *host);
 
 enum coord_verdict { COORD_RETRY, COORD_BUDGET_SPENT, COORD_CIRCUIT_OPEN };
-/* May a retry after a failure go? Takes a token, or the half-open probe, when it may. */
+/* May a retry after a failure go? Takes a token, or the half-open probe, when it may. A
+   spent budget counts as withheld at once; an open breaker only when the caller says it
+   withheld the retry (coord_count_withheld), as it may send it to a fallback instead. */
 enum coord_verdict coord_may_retry(struct coord_host *host);
+void coord_count_withheld(struct coord_host *host);
 /* Before a first attempt that has somewhere else to go: true when the breaker keeps attempts
    from the host now (open, or half-open with the probe another process's); false when it is
    closed, or half-open and this attempt takes the probe. */

@@ -257,6 +257,11 @@ static enum breaker_pass breaker_pass(struct coord_host *host, int64_t now)
     return PASS_CLOSED;
 }
 
+void coord_count_withheld(struct coord_host *host)
+{
+    atomic_fetch_add(&host->withheld, 1);
+}
+
 bool coord_kept_away(struct coord_host *host)
 {
     return breaker_pass(host, now_ms(coord_now_us())) == PASS_NONE;
@@ -267,7 +272,6 @@ enum coord_verdict coord_may_retry(struct coord_host *host)
     int64_t now = now_ms(coord_now_us());
     switch(breaker_pass(host, now)) {
     case PASS_NONE:
-        atomic_fetch_add(&host->withheld, 1);
         return COORD_CIRCUIT_OPEN;
     case PASS_PROBE:
         return COORD_RETRY;

@@ -176,8 +176,10 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
         case COORD_CIRCUIT_OPEN:
             if(breaker_route(true, true, practices_can_fall_back(state, config)) !=
                    BREAKER_TO_FALLBACK ||
-               !fall_back(state, config))
+               !fall_back(state, config)) {
+                coord_count_withheld(coord->host);
                 withhold(plan, PLAN_CIRCUIT_OPEN);
+            }
             break;
         }
     }

@@ -409,6 +409,13 @@ static void a_retry_the_open_breaker_would_withhold_goes_to_the_fallback(void **
     read_requests(&limiter, &requests);
     assert_int_equal(requests.failed, 3 + 2);
     assert_int_equal(server_requests(&fallback, "/x"), 1);
+    /* The retry went elsewhere: the primary withheld none. */
+    run_program(&result, ARGV(build_path("tryagain", 0), "status"), ENV(limiter.xdg), NULL, 0,
+                false);
+    if(!strstr(result.out, "0 retries withheld"))
+        show_run(&result);
+    assert_non_null(strstr(result.out, "0 retries withheld"));
+    run_result_free(&result);
     server_stop(&fallback);
     limiter_stop(&limiter);
 }
