@@ -31,6 +31,11 @@ void gate_decide_at_status_line(struct gate *gate, bool final)
     gate->decide_at_status_line = final;
 }
 
+void gate_skip_request_ids(struct gate *gate, bool skip)
+{
+    gate->skip_request_ids = skip;
+}
+
 static void forget_held(struct gate *gate)
 {
     gate->held_length = 0;
@@ -212,6 +217,8 @@ static enum delivery start_streaming(struct gate *gate)
    (they are what a provider asks to be quoted), and only id characters are kept. */
 static void note_request_id(struct gate *gate, const char *data, size_t length)
 {
+    if(gate->skip_request_ids)
+        return;
     int rank = request_id_rank(data, length);
     if(rank <= gate->request_id_rank)
         return;

@@ -50,6 +50,7 @@ struct gate {
     struct gate_sinks sinks;
     enum gate_mode mode;
     bool decide_at_status_line; /* a 2xx status line is the attempt's final response */
+    bool skip_request_ids; /* nothing will log them: their headers are not looked for */
     gate_hold_fn should_hold;
     void *hold_ctx;
     size_t hold_limit;
@@ -91,6 +92,8 @@ void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_
    if should_hold declines it the response streams from that line on: nothing is copied and
    held on the success path. Kept across attempts; off after gate_init. */
 void gate_decide_at_status_line(struct gate *gate, bool final);
+/* The server's request id is noted only for the log: without one, the gate does not look. */
+void gate_skip_request_ids(struct gate *gate, bool skip);
 /* libcurl's header and write callbacks; the return value goes back to libcurl. */
 size_t gate_header(struct gate *gate, char *data, size_t length);
 size_t gate_body(struct gate *gate, char *data, size_t length);

@@ -113,8 +113,8 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
 EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
 {
     const void *caller = __builtin_return_address(0);
-    const struct real_caller_span *last = real_last_caller;
-    if(__builtin_expect(handle && !settings_notes(option) && last && !real_chosen_next, 1) &&
+    const struct real_caller_span *last = real_thread.last_caller;
+    if(__builtin_expect(!settings_notes(option) && last && !real_thread.chosen_next, 1) &&
        (uintptr_t)caller >= last->start && (uintptr_t)caller < last->end)
         return last->table->easy_setopt(handle, option, word);
     return set_option_word(handle, option, word, caller);

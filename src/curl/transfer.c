@@ -178,6 +178,7 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
     call->attempt = 1;
     call->upload_bytes_read = 0;
     gate_decide_at_status_line(&state->gate, no_connect_reply_first(&state->program));
+    gate_skip_request_ids(&state->gate, config->log_level < 1);
     gate_begin_attempt(&state->gate, may_hold, state, HOLD_LIMIT);
     coordination_begin(state, config);
 }

@@ -35,8 +35,7 @@ static _Atomic(const struct real_curl *) default_table;
 /* Objects that called a hook, by address span, with the table their calls go to. */
 static _Atomic(struct real_caller_span *) callers[CALLERS_MAX];
 
-__thread const struct real_curl *real_chosen_next;
-__thread const struct real_caller_span *real_last_caller;
+__thread struct real_thread real_thread;
 
 static void bind_from(void *library, struct real_curl *out)
 {
@@ -160,7 +159,7 @@ const struct real_curl *real_curl(void)
 
 static const struct real_curl *known_caller(uintptr_t address)
 {
-    const struct real_caller_span *last = real_last_caller;
+    const struct real_caller_span *last = real_thread.last_caller;
     if(last && address >= last->start && address < last->end)
         return last->table;
     for(int i = 0; i < CALLERS_MAX; i++) {
@@ -169,7 +168,7 @@ static const struct real_curl *known_caller(uintptr_t address)
         if(!entry)
             return NULL;
         if(address >= entry->start && address < entry->end) {
-            real_last_caller = entry;
+            real_thread.last_caller = entry;
             return entry->table;
         }
     }
@@ -209,9 +208,9 @@ static const struct real_curl *resolve_caller(uintptr_t address)
 
 const struct real_curl *real_curl_for(const void *caller)
 {
-    const struct real_curl *chosen = real_chosen_next;
+    const struct real_curl *chosen = real_thread.chosen_next;
     if(chosen) {
-        real_chosen_next = NULL;
+        real_thread.chosen_next = NULL;
         return chosen;
     }
     const struct real_curl *table = known_caller((uintptr_t)caller);
@@ -220,7 +219,7 @@ const struct real_curl *real_curl_for(const void *caller)
 
 void real_curl_choose_next(const struct real_curl *table)
 {
-    real_chosen_next = table;
+    real_thread.chosen_next = table;
 }
 
 int real_curl_index(const struct real_curl *table)

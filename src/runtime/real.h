@@ -52,14 +52,17 @@ struct real_caller_span {
     uintptr_t start, end;
     const struct real_curl *table;
 };
-extern __thread const struct real_caller_span *real_last_caller
-    __attribute__((visibility("hidden")));
-extern __thread const struct real_curl *real_chosen_next __attribute__((visibility("hidden")));
+/* Side by side, so that one thread-pointer offset reaches both. */
+struct real_thread {
+    const struct real_caller_span *last_caller;
+    const struct real_curl *chosen_next; /* for the next call only (ffi_entry.c) */
+};
+extern __thread struct real_thread real_thread __attribute__((visibility("hidden")));
 
 static inline const struct real_curl *real_curl_for_inline(const void *caller)
 {
-    const struct real_caller_span *last = real_last_caller;
-    if(__builtin_expect(last && !real_chosen_next, 1) && (uintptr_t)caller >= last->start &&
+    const struct real_caller_span *last = real_thread.last_caller;
+    if(__builtin_expect(last && !real_thread.chosen_next, 1) && (uintptr_t)caller >= last->start &&
        (uintptr_t)caller < last->end)
         return last->table;
     return real_curl_for(caller);

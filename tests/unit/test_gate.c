@@ -682,6 +682,11 @@ static void the_request_id_is_taken_from_the_most_specific_header(void **state)
     assert_string_equal(gate->request_id, "");
     begin(gate, 65536);
     assert_string_equal(gate->request_id, "");
+    /* Nothing logs it: not looked for. */
+    gate_skip_request_ids(gate, true);
+    header_ok(gate, "HTTP/1.1 503 Busy\r\n");
+    header_ok(gate, "X-Request-Id: req-2\r\n");
+    assert_string_equal(gate->request_id, "");
 }
 
 static void a_new_status_line_forgets_the_last_retry_after(void **state)
