@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Thundering herd against a real rate limiter: nginx's limit_req (R requests/s, burst B, 429 on
-# excess) and K unmodified curl processes released together by a barrier, for four retry
-# strategies, without and with "Retry-After: 1" on the 429s. Prints a markdown section on
-# stdout and writes the chart to $BENCH_CHART (default docs/herd.png).
-#   scripts/bench_herd.sh            (BENCH_HERD_REPEATS=3 BENCH_HERD_COUNT=100 to change)
+# excess) and K unmodified curl processes released together by a barrier, for six retry
+# strategies, without and with "Retry-After: 1" on the 429s, then uncoordinated against
+# coordinated at other rates, with clients killed, and on a stale state file. Prints a markdown
+# section on stdout and writes the chart to $BENCH_CHART (default docs/herd.png).
+#   scripts/bench_herd.sh            (BENCH_HERD_REPEATS=5 BENCH_HERD_COUNT=100 to change)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench_lib.sh
 
 BUILD=${BUILD:-build}
 count=${BENCH_HERD_COUNT:-100}
-repeats=${BENCH_HERD_REPEATS:-3}
+repeats=${BENCH_HERD_REPEATS:-5}
 per_process_timeout=${BENCH_HERD_TIMEOUT:-60}
 chart=${BENCH_CHART:-docs/herd.png}
 rate=${BENCH_HERD_RATE:-50}
@@ -194,27 +195,41 @@ $(cumulative_plot 1)
 unset multiplot
 EOF
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 cat <<EOF
 ## Thundering herd against nginx limit_req
 
-Method: a private nginx (Debian's \`nginx-light\`, one worker) serves a 17-byte file behind
+Method: a private nginx (Debian's \`nginx-light\`, one worker, reniced to -10: it stands for a
+host elsewhere, not one more process queued behind the herd) serves a 17-byte file behind
 \`limit_req zone=herd burst=$burst nodelay\` with \`rate=${rate}r/s\` and \`limit_req_status 429\`.
 $count unmodified \`/usr/bin/curl -s -o FILE -w '%{http_code}' URL\` processes are forked
 first and block on one pipe (\`scripts/bench_herd.py\`); when all are ready the pipe is closed
-and they start together. \`nodelay\` makes nginx answer the burst at once instead of queueing it,
+and each execs curl. \`nodelay\` makes nginx answer the burst at once instead of queueing it,
 so the ideal makespan is exactly T_min = (K - B - 1) / R: B + 1 requests pass at once and the
-other K - B - 1 at R per second. Each configuration gets a fresh nginx (a fresh limit_req zone);
-each curl runs under \`timeout $per_process_timeout\`; the whole matrix runs $repeats times,
-interleaved. Strategies: no retries; curl's own \`--retry 3\` (curl waits 1, 2, 4 s, or the
-Retry-After); tryagain at its defaults (\`LD_PRELOAD=build/libtryagain.so\`: 5 attempts, full
-jitter on a 1 s base); tryagain with \`TRYAGAIN_BASE_DELAY_MS=50\`. The second group adds
-\`Retry-After: 1\` to the 429s only (\`map \$status\` + \`add_header ... always\`). Each curl
-writes the body to a file of its own: with \`-o /dev/null\`, curl 7.88's \`--retry\` gives up
-at the first retry with "(23) Failed to truncate file".
+other K - B - 1 at R per second. Each herd gets a fresh nginx (a fresh limit_req zone); a
+curl still running after $per_process_timeout s is killed; the main matrix runs $repeats times,
+interleaved, the other rows $extra_repeats times. Strategies: no retries; curl's own
+\`--retry 3\` (curl waits 1, 2, 4 s, or the Retry-After); tryagain uncoordinated
+(\`TRYAGAIN_COORDINATE=off\`: every process alone, the defaults before issue 13: 5 attempts,
+full jitter on a 1 s base); tryagain at its defaults, coordinated, from a fresh state
+directory; "warm", the same right after a "defaults" herd of the same group, against the same
+port, with its state file left; tryagain coordinated with \`TRYAGAIN_BASE_DELAY_MS=50\`. The second group
+adds \`Retry-After: 1\` to the 429s only (\`map \$status\` + \`add_header ... always\`). The
+other rows (429s only) are (R, B) = (10, 0) and (200, 50); $kill_count of the $count curls
+killed with SIGKILL 0.3 s after the release (left out of the success share); and "stale", a
+coordinated herd run against a state file left by a coordinated herd at R = 200 against the
+same port a moment before. Each curl writes the body to a file of its own: with
+\`-o /dev/null\`, curl 7.88's \`--retry\` gives up at the first retry with "(23) Failed to
+truncate file". Load average when the run ended: $load (2 shared cores; other work runs on
+the machine, so single runs are noisy: read the medians and the ranges).
 
-Columns: makespan is the time from the release to the last curl's exit; attempts per request
-and 429s per success come from nginx's access log; "succeeded" is the share of curl processes
-whose final \`%{http_code}\` was 200; "last 200 at" is when nginx logged its last 200.
+Columns: makespan is the time from the release to the last curl's exit; "first request at"
+is when nginx logged the herd's first request (the start-up of $count curl processes, which
+counts in the makespan but not in T_min), and the next column the span from it to the last
+200; attempts per request and 429s per success come from nginx's access log; "of which no
+client could know" is 1 + the 429s nginx logged before the first throttle reached the shared
+file (its header's creation time), per request; "succeeded" is the share of curl processes
+whose final \`%{http_code}\` was 200.
 
 $(cat "$work/table.md")
 
@@ -222,9 +237,15 @@ $(cat "$work/table.md")
 
 How to read it: the dashed line is the limiter's own schedule (B + 1 at once, then R per
 second), the best any client strategy can do. A strategy whose clients all wait the same time
-(curl's fixed 1, 2, 4 s; any client honouring the same \`Retry-After: 1\`, tryagain adds at
-most a tenth) brings the herd back in one lump, of which only about B + 1 pass: the steps in
-the lower charts. Jittered backoff spreads the returns out, and the curve follows the limiter
-more closely; a short base spreads them over too short a time and runs out of attempts. This
-is the baseline that coordinated retries will be judged against.
+(curl's fixed 1, 2, 4 s; any client honouring the same \`Retry-After: 1\` alone) brings the
+herd back in one lump, of which only about B + 1 pass: the steps in the lower charts.
+Jittered backoff spreads the returns out; a short base spreads them over too short a time
+and runs out of attempts. Coordinated, the first throttle makes the shared file and every
+later attempt, first attempts included, takes a slot of the host's learned spacing (a first
+guess of 10 ms, measured within about 100 ms from the count of successes), so the curve
+follows the limiter's line from the first window on; what it cannot save is the start-up
+before the first request and the 429s of the requests already under way when the first
+throttle was shared. Warm, the herd is paced from its first request at the remembered
+spacing: almost no 429s, but the burst B is not used (the limiter's B + 1 at once are spent
+one spacing apart: B / R = 0.2 s more than T_min here), and the start-up still counts.
 EOF
