@@ -43,6 +43,7 @@ static void clear_record(struct coord_host *host)
     atomic_store(&host->header_interval_us, 0);
     atomic_store(&host->lessons, 0);
     atomic_store(&host->streak_start_ms, 0);
+    atomic_store(&host->measured, 0);
 }
 
 /* Takes the record from expected_key (free, or a host not seen for long) for origin. */
@@ -106,26 +107,36 @@ void coord_note_request(struct coord_host *host)
         ;
 }
 
-/* The window is over: one process (the one whose compare-and-swap wins) learns from it. */
-static void maybe_learn(struct coord_host *host, int64_t now)
+/* The window is over: one process (the one whose compare-and-swap wins) learns from it. A
+   window that ends at a success starts the next at once; one that ends otherwise waits for
+   the next success to start it (PACE_WINDOW_UNALIGNED). */
+static void maybe_learn(struct coord_host *host, int64_t now, bool at_success)
 {
     int64_t start = atomic_load(&host->window_start_us);
     int64_t interval = atomic_load(&host->interval_us);
-    if(!pace_window_over(start, interval, now))
+    int64_t hold = atomic_load(&host->hold);
+    if(!pace_window_over(start, interval, now, atomic_load(&host->window_ok),
+                         atomic_load(&host->window_limited), hold, at_success))
         return;
     if(!atomic_compare_exchange_strong(&host->window_start_us, &start, now))
         return;
-    int64_t ok = atomic_exchange(&host->window_ok, 0);
+    int64_t ok = atomic_exchange(&host->window_ok, at_success ? 0 : PACE_WINDOW_UNALIGNED);
     int64_t limited = atomic_exchange(&host->window_limited, 0);
-    struct pace_lesson lesson =
-        pace_learn(interval, atomic_load(&host->hold), now - start, ok, limited);
+    int64_t queued = pace_queued(atomic_load(&host->tat_us), interval, now);
+    struct pace_lesson lesson = pace_learn(interval, hold, now - start, ok, limited, queued,
+                                           pace_trusted(atomic_load(&host->measured), now));
+    if(lesson.measured_us > 0)
+        atomic_store(&host->measured, pace_measure_pack(lesson.measured_us, now));
     int64_t advised = atomic_load(&host->header_interval_us);
     if(advised > lesson.interval_us)
         lesson.interval_us = advised; /* the host's own numbers are a floor on the spacing */
     atomic_store(&host->interval_us, lesson.interval_us);
     atomic_store(&host->hold, lesson.hold);
-    if(lesson.interval_us > interval) {
-        /* Slower: the slots taken at the old spacing are taken again as their holders wake. */
+    if(lesson.interval_us > interval + interval / 16 ||
+       lesson.interval_us < interval - interval / 16) {
+        /* A change beyond the noise of a measure: the slots taken at the old spacing are
+           taken again as their holders look again (PACE_RECHECK_US), so that a queue laid out
+           too fast spreads out and one laid out too slow closes up. */
         atomic_store(&host->tat_us, now);
         atomic_fetch_add(&host->lessons, 1);
     }
@@ -133,14 +144,23 @@ static void maybe_learn(struct coord_host *host, int64_t now)
 
 static void start_pacing(struct coord_host *host, int64_t now, int64_t header_interval_us)
 {
-    int64_t interval =
+    struct pace_lesson start =
         pace_start_interval(atomic_load(&host->interval_us), atomic_load(&host->last_throttle_us),
                             now, header_interval_us);
-    atomic_store(&host->interval_us, interval);
-    atomic_store(&host->window_ok, 0);
+    atomic_store(&host->interval_us, start.interval_us);
+    atomic_store(&host->window_ok, PACE_WINDOW_UNALIGNED);
     atomic_store(&host->window_limited, 0);
-    atomic_store(&host->hold, 0);
+    atomic_store(&host->hold, start.hold);
     atomic_store(&host->window_start_us, now);
+}
+
+/* A success under pacing: counted in the window, or, the window's first, starts it. */
+static bool count_success(struct coord_host *host, int64_t now)
+{
+    if(atomic_fetch_add(&host->window_ok, 1) >= 0)
+        return true;
+    atomic_store(&host->window_start_us, now);
+    return false;
 }
 
 void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
@@ -177,8 +197,8 @@ void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
             atomic_store(&host->last_throttle_us, now);
             active = true;
         }
-        if(active && slotted)
-            atomic_fetch_add(&host->window_ok, 1);
+        if(active && !count_success(host, now))
+            return; /* it started a window: nothing to learn yet */
         break;
     case PACE_FAILURE: {
         atomic_fetch_add(&host->failures, 1);
@@ -195,7 +215,7 @@ void coord_note(struct coord_host *host, enum pace_event event, bool slotted,
         break;
     }
     if(active || event == PACE_THROTTLE)
-        maybe_learn(host, now);
+        maybe_learn(host, now, event == PACE_SUCCESS);
 }
 
 bool coord_pacing(struct coord_host *host)

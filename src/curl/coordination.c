@@ -77,11 +77,14 @@ static long to_ms(int64_t us)
     return (long)((us + 500) / 1000); /* the nearest: sleeps are whole milliseconds */
 }
 
-/* Takes the host's next slot; the wait until it (0: now, and nothing is held). */
-static long reserve(struct call_coordination *coord)
+/* Takes the host's next slot, not before floor_ms from now; the wait until it (0: now, and
+   nothing is held). */
+static long reserve(struct call_coordination *coord, long floor_ms)
 {
     coord->reserved_lessons = coord_lessons(coord->host);
-    int64_t wait_us = coord_reserve(coord->host, 0);
+    int64_t now = coord_now_us();
+    int64_t wait_us = coord_reserve(coord->host, floor_ms > 0 ? now + (int64_t)floor_ms * 1000 : 0);
+    coord->slot_at_us = now + (wait_us > 0 ? wait_us : 0);
     coord->slotted = wait_us >= 0;
     long wait_ms = wait_us > 0 ? to_ms(wait_us) : 0;
     coord->reserved = wait_ms > 0;
@@ -97,11 +100,20 @@ long coordination_pace_ms(struct handle_state *state)
     struct call_coordination *coord = &state->call.coord;
     if(!coord->host)
         return 0;
+    long wait_ms;
     if(coord->reserved && coord_lessons(coord->host) == coord->reserved_lessons) {
-        coord->reserved = false; /* the slot has come */
-        return 0;
+        wait_ms = to_ms(coord->slot_at_us - coord_now_us());
+        if(wait_ms <= 0) {
+            coord->reserved = false; /* the slot has come */
+            return 0;
+        }
     }
-    return reserve(coord);
+    else {
+        wait_ms = reserve(coord, 0);
+    }
+    /* A long wait is cut short to look again: when the host's spacing changes (a lesson), the
+       slots are taken anew, and a queue laid out at a spacing found too slow closes up. */
+    return wait_ms > PACE_RECHECK_US / 1000 ? (long)(PACE_RECHECK_US / 1000) : wait_ms;
 }
 
 /* The rate-limit headers' advice: > 0 a spacing in us, -1 plenty left, 0 none. */
@@ -152,13 +164,21 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
         follow_to_next_host(state);
         return;
     }
-    if(event == PACE_THROTTLE && plan->wait_reason == WAIT_BACKOFF &&
+    bool retry_after = plan->wait_reason == WAIT_RETRY_AFTER && last->retry_after_ms >= 0;
+    if(event == PACE_THROTTLE && retry_after && last->retry_after_ms < plan->wait_ms &&
+       coord_pacing(coord->host)) {
+        /* The Retry-After itself, without the jitter added to it: the host's slots after it
+           spread the processes told the same time, and the jitter would only leave the first
+           of those slots idle. */
+        plan->wait_ms = last->retry_after_ms;
+    }
+    if(event == PACE_THROTTLE && (plan->wait_reason == WAIT_BACKOFF || retry_after) &&
        to_ms(coord_slot_ahead(coord->host)) > plan->wait_ms) {
-        /* The host's queue is longer than this process's own backoff: the retry takes its
-           slot in it now (it lies beyond the backoff). Otherwise the backoff is the wait, like
-           a Retry-After, a floor, and the slot is taken when it is over, so a process alone
-           with a host backs off as it always did. */
-        long wait_ms = reserve(coord);
+        /* The host's queue is longer than this process's own backoff or Retry-After: the
+           retry takes its slot in it now (it lies beyond that wait, which stays its floor).
+           Otherwise that wait is the wait, a floor, and the slot is taken when it is over, so
+           a process alone with a host backs off as it always did. */
+        long wait_ms = reserve(coord, retry_after ? plan->wait_ms : 0);
         if(config->deadline_ms > 0 && elapsed_ms + wait_ms > config->deadline_ms) {
             withhold(plan, PLAN_DEADLINE);
             return;

@@ -16,6 +16,7 @@ struct call_coordination {
     struct coord_host *host; /* the host's shared record; NULL: it has none, or off */
     bool reserved; /* the next attempt's slot is taken already */
     long long reserved_lessons; /* the host's lessons when it was taken */
+    long long slot_at_us; /* when that slot comes (coord_now_us) */
     bool slotted; /* the attempt under way took a pacing slot */
     bool first_paced; /* multi: the transfer waits for its first attempt's slot, no retry */
     long paced; /* waits for a slot, for the stats */
@@ -25,8 +26,9 @@ struct call_coordination {
 /* At the start of a call: finds the host's record when the shared file exists; a call with a
    fallback host whose primary's breaker is open starts on the fallback (practices.c's switch). */
 void coordination_begin(struct handle_state *state, const struct tryagain_config *config);
-/* Before an attempt: how long to wait for the host's next slot (0: go now). Asked again
-   after that wait, as the spacing may have grown meanwhile: 0 once the slot is good. */
+/* Before an attempt: how long to wait for the host's next slot (0: go now), at most
+   PACE_RECHECK_US at a time. Asked again after that wait, as the spacing may have changed
+   meanwhile (the slot is taken again then): 0 once the slot is good and has come. */
 long coordination_pace_ms(struct handle_state *state);
 /* After an attempt, on the plan policy_plan made: tells the host's record what happened, and
    turns a backoff after a throttle into a pacing slot, or withholds a retry after a failure

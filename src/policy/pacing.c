@@ -48,51 +48,132 @@ bool pace_active(int64_t interval_us, int64_t last_throttle_us, int64_t now_us)
            now_us >= last_throttle_us - PACE_MAX_AHEAD_US;
 }
 
-int64_t pace_start_interval(int64_t remembered_us, int64_t last_throttle_us, int64_t now_us,
-                            int64_t header_interval_us)
+struct pace_lesson pace_start_interval(int64_t remembered_us, int64_t last_throttle_us,
+                                       int64_t now_us, int64_t header_interval_us)
 {
+    struct pace_lesson start = {PACE_FIRST_INTERVAL_US, PACE_UNMEASURED, 0};
     if(header_interval_us > 0)
-        return clamp_interval(header_interval_us);
-    if(remembered_us > 0 && last_throttle_us > 0 && now_us - last_throttle_us < PACE_REMEMBER_US)
-        return clamp_interval(remembered_us);
-    return PACE_FIRST_INTERVAL_US;
+        start.interval_us = clamp_interval(header_interval_us);
+    else if(remembered_us > 0 && last_throttle_us > 0 &&
+            now_us - last_throttle_us < PACE_REMEMBER_US) {
+        start.interval_us = clamp_interval(remembered_us);
+        start.hold = 0; /* measured once: probed gently, not by halves */
+    }
+    return start;
 }
 
-bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_us)
+bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_us, int64_t ok,
+                      int64_t limited, int64_t hold, bool at_success)
 {
-    int64_t length = clamp_interval(interval_us) * PACE_WINDOW_INTERVALS;
-    if(length < PACE_WINDOW_MIN_US)
-        length = PACE_WINDOW_MIN_US;
-    return now_us - window_start_us >= length || now_us < window_start_us;
+    int64_t interval = clamp_interval(interval_us);
+    int64_t elapsed = now_us - window_start_us;
+    if(elapsed < 0)
+        return true; /* a clock from another boot */
+    int64_t longest = interval * PACE_WINDOW_INTERVALS;
+    if(longest < PACE_WINDOW_MIN_US)
+        longest = PACE_WINDOW_MIN_US;
+    if(elapsed >= longest)
+        return true;
+    if(limited >= PACE_WINDOW_LIMITED && ok <= 0)
+        return true; /* nothing passes: far too fast, no need to wait for a count */
+    int64_t enough = hold == PACE_UNMEASURED ? PACE_FIRST_WINDOW_OK : PACE_WINDOW_OK;
+    return at_success && ok >= enough && elapsed >= interval * PACE_WINDOW_MIN_INTERVALS;
 }
 
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
-                              int64_t limited)
+                              int64_t limited, int64_t queued, int64_t trusted_us)
 {
-    if(ok > (int64_t)1 << 40 || limited > (int64_t)1 << 40)
+    if(ok > (int64_t)1 << 40 || limited > (int64_t)1 << 40 || ok < PACE_WINDOW_UNALIGNED)
         ok = limited = 0; /* damage */
-    if(hold > PACE_HOLD_WINDOWS)
+    if(hold > PACE_HOLD_WINDOWS || hold < PACE_UNMEASURED)
         hold = PACE_HOLD_WINDOWS; /* damage */
-    struct pace_lesson lesson = {clamp_interval(interval_us), hold > 0 ? hold - 1 : 0};
-    if(elapsed_us <= 0 || ok < 0 || limited < 0)
+    if(ok < 0)
+        ok = 0; /* no success started the window: none passed in it */
+    int64_t interval = clamp_interval(interval_us);
+    struct pace_lesson lesson = {interval, hold > 0 ? hold - 1 : hold, 0};
+    if(elapsed_us <= 0 || limited < 0 || elapsed_us > PACE_MAX_AHEAD_US)
         return lesson;
-    if(limited > 0) {
-        /* Attempts sent one interval apart, of which a share passed: the host allows that
-           share of our rate. At most twice as slow per window (throttles from a burst of
-           stale attempts must not throw the spacing far off), and a fiftieth more spacing
-           keeps the next window under it. */
-        int64_t measured = lesson.interval_us * 2;
-        if(ok > 0 && (ok + limited) / ok < 2)
-            measured = lesson.interval_us * (ok + limited) / ok;
-        lesson.interval_us = clamp_interval(measured + measured / 50);
+    if(limited > 0 && limited * 8 <= ok) {
+        /* A throttle or two among many that passed: our pace is about the host's, and a
+           limit without a burst (or a clock's jitter) turns away an attempt now and then.
+           A thirty-second more, not a measure. */
+        lesson.interval_us = clamp_interval(interval + interval / 32);
         lesson.hold = PACE_HOLD_WINDOWS;
         return lesson;
     }
-    /* No throttle: at our own capacity the host may allow more; below it, we cannot tell. */
-    int64_t capacity = elapsed_us / lesson.interval_us;
-    if(lesson.hold == 0 && ok * 10 >= capacity * 8 && capacity > 0)
-        lesson.interval_us = clamp_interval(lesson.interval_us - lesson.interval_us / 10);
+    if(limited > 0) {
+        /* Paced attempts were throttled: the host passed all it would, ok in elapsed_us; but
+           no slower than the share of our own pace that passed, for a window our attempts
+           did not fill (one that spans a quiet spell) says nothing of the time they did not
+           fill. When none passed, the host's spacing is longer than the window, and than
+           twice ours. At most eight times slower per window: a window cut short must not
+           throw the spacing far off. */
+        int64_t measured;
+        if(ok > 0) {
+            measured = elapsed_us / ok;
+            __int128 share = (__int128)interval * (ok + limited) / ok; /* no overflow */
+            if(share < measured)
+                measured = (int64_t)share;
+        }
+        else {
+            measured = elapsed_us > interval * 2 ? elapsed_us : interval * 2;
+        }
+        if(measured > interval * 8)
+            measured = interval * 8;
+        lesson.measured_us = clamp_interval(measured);
+        measured = clamp_interval(measured + measured / 50);
+        /* One window's count is noisy: a measure near the last is averaged with it; one far
+           from it (a memory of another rate, a first guess) replaces it. */
+        if(hold != PACE_UNMEASURED && measured * 4 >= interval * 3 && measured * 3 <= interval * 4)
+            measured = (measured + interval) / 2;
+        lesson.interval_us = clamp_interval(measured);
+        lesson.hold = PACE_HOLD_WINDOWS;
+        return lesson;
+    }
+    /* No throttle: at our own capacity, with a queue still waiting, the host may allow more;
+       below it, or with nobody waiting, there is nothing to win by asking. */
+    int64_t capacity = elapsed_us / interval;
+    if(trusted_us > 0 && ok * 10 < capacity * 8) {
+        /* A quiet spell: back to the measure, so that what a probe won is not spent at the
+           start of the next burst of work, before any window can take it back. */
+        int64_t measured = clamp_interval(trusted_us + trusted_us / 50);
+        if(measured > interval)
+            lesson.interval_us = measured;
+        return lesson;
+    }
+    if(hold > 0 || ok * 10 < capacity * 8 || capacity <= 0 || queued < PACE_WINDOW_OK)
+        return lesson;
+    if(hold == PACE_UNMEASURED) {
+        lesson.interval_us = clamp_interval(interval / 2); /* a guess: far off either way */
+        return lesson;
+    }
+    /* Measured: a little faster, then a hold again, so that a host that keeps its rate sees
+       a throttle now and then rather than a climb. */
+    int64_t faster = interval - interval / 16;
+    if(faster < trusted_us - trusted_us / 32)
+        faster = trusted_us - trusted_us / 32; /* no faster than a thirty-second past it */
+    lesson.interval_us = clamp_interval(faster < interval ? faster : interval);
+    lesson.hold = 1;
     return lesson;
+}
+
+#define MEASURE_MASK 0xffffffffULL
+
+uint64_t pace_measure_pack(int64_t measured_us, int64_t now_us)
+{
+    uint64_t spacing = (uint64_t)clamp_interval(measured_us);
+    return (((uint64_t)(now_us / 1000) & MEASURE_MASK) << 32) | spacing;
+}
+
+int64_t pace_trusted(uint64_t measure, int64_t now_us)
+{
+    int64_t spacing = (int64_t)(measure & MEASURE_MASK);
+    if(measure == 0 || spacing < PACE_MIN_INTERVAL_US || spacing > PACE_MAX_INTERVAL_US)
+        return 0; /* none, or damage */
+    uint64_t age_ms = ((uint64_t)(now_us / 1000) - (measure >> 32)) & MEASURE_MASK;
+    if(age_ms > (uint64_t)(PACE_TRUST_US / 1000))
+        return 0; /* too old, or from a clock that went back */
+    return spacing;
 }
 
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us)

@@ -8,9 +8,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A learning window lasts at least this long, and at least PACE_WINDOW_INTERVALS intervals. */
+/* A learning window ends at a success, once it holds PACE_WINDOW_OK successes (the first,
+   while the host's rate is unmeasured, PACE_FIRST_WINDOW_OK) and lasts at least
+   PACE_WINDOW_MIN_INTERVALS intervals; or at any event once PACE_WINDOW_LIMITED of its paced
+   attempts were throttled and none passed; or, whatever happened, after PACE_WINDOW_MIN_US
+   and PACE_WINDOW_INTERVALS intervals. */
 #define PACE_WINDOW_MIN_US 250000LL
-#define PACE_WINDOW_INTERVALS 8
+#define PACE_WINDOW_INTERVALS 16
+#define PACE_WINDOW_OK 12
+#define PACE_FIRST_WINDOW_OK 5
+#define PACE_WINDOW_MIN_INTERVALS 2
+#define PACE_WINDOW_LIMITED 8
+/* window_ok while a window waits for its first success, which starts it: a window that runs
+   from one success to another holds a whole number of the host's intervals, so the count of
+   its successes measures the rate without rounding. */
+#define PACE_WINDOW_UNALIGNED (-1)
 /* The first spacing tried when a host throttles and nothing better is known: fast enough that
    the first window sees the host's limit, slow enough not to flood it. */
 #define PACE_FIRST_INTERVAL_US 10000LL
@@ -22,8 +34,13 @@
 #define PACE_REMEMBER_US 600000000LL
 /* No reservation lies further ahead than this; a later one is taken for damage. */
 #define PACE_MAX_AHEAD_US 120000000LL
+/* A process waiting for its slot looks again this often: a lesson may have moved it. */
+#define PACE_RECHECK_US 100000LL
 /* After a window that saw the limit, this many windows pass before probing faster. */
 #define PACE_HOLD_WINDOWS 2
+/* hold while the spacing is a guess (a first guess, a memory, a header's advice) that no
+   window under pacing has measured yet. */
+#define PACE_UNMEASURED (-1)
 
 /* What a response says to coordination. */
 enum pace_event {
@@ -49,24 +66,42 @@ struct pace_slot pace_reserve(int64_t tat_us, int64_t interval_us, int64_t now_u
 /* Pacing is on for the host: it has a spacing and throttled not long ago. */
 bool pace_active(int64_t interval_us, int64_t last_throttle_us, int64_t now_us);
 
-/* The spacing to start with at a throttle when pacing is off: the one the headers advise
-   (header_interval_us > 0), else the one remembered from an earlier throttle, else the first. */
-int64_t pace_start_interval(int64_t remembered_us, int64_t last_throttle_us, int64_t now_us,
-                            int64_t header_interval_us);
-
-/* A window of outcomes under pacing, and what it teaches. */
-bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_us);
+/* A window of outcomes under pacing, and what it teaches. ok: its successes (of every
+   attempt: the host's rate is what passes), PACE_WINDOW_UNALIGNED before the first; limited:
+   the throttles of the attempts that took a pacing slot (those sent before the host was known
+   to throttle say nothing of the spacing); at_success: the event at hand is a success. */
+bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_us, int64_t ok,
+                      int64_t limited, int64_t hold, bool at_success);
 struct pace_lesson {
     int64_t interval_us;
-    int64_t hold; /* windows still to pass before probing faster */
+    int64_t hold; /* windows still to pass before probing faster; PACE_UNMEASURED */
+    int64_t measured_us; /* > 0: the host's own spacing, as this window measured it */
 };
-/* elapsed_us: the window's length; ok and limited: the successes and throttles in it of the
-   attempts that took a pacing slot (attempts that did not, sent before the host was known to
-   throttle, say nothing of the spacing). A window with throttles measured the host's rate
-   (the share of our rate that passed); one at our own capacity without any probes faster once
-   the hold is over; otherwise nothing moves. */
+/* The spacing to start with at a throttle when pacing is off: the one the headers advise
+   (header_interval_us > 0), else the one remembered from an earlier throttle, else the first;
+   and the hold to start with (PACE_UNMEASURED but for a memory). */
+struct pace_lesson pace_start_interval(int64_t remembered_us, int64_t last_throttle_us,
+                                       int64_t now_us, int64_t header_interval_us);
+/* elapsed_us: the window's length; queued: the slots still ahead at its end. A window with
+   throttles measured the host's rate: it passed ok in elapsed_us (a fiftieth more spacing
+   keeps the next window under it; a measure near the last is averaged with it), unless a
+   throttle or two among many passed (a thirty-second slower, no measure). One at our own
+   capacity without any, with a queue still waiting, probes faster once the hold is over: by
+   halves while nothing was ever measured (a first guess far too slow), else by a sixteenth,
+   no faster than a thirty-second past trusted_us, the measure still trusted (pace_trusted),
+   and holds a window. A quiet window (below our capacity) goes back to the trusted measure
+   when that is slower. Otherwise nothing moves. */
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
-                              int64_t limited);
+                              int64_t limited, int64_t queued, int64_t trusted_us);
+
+/* A measure is trusted for a while: probes go no faster than a thirty-second past it, so that
+   a host whose rate was just measured is not asked again and again (each ask a throttle, and
+   with a Retry-After, a process a second late). The measure and its time share one word:
+   the low 32 bits the spacing in us, the high 32 the time in ms (compared modulo 2^32). */
+#define PACE_TRUST_US 30000000LL
+uint64_t pace_measure_pack(int64_t measured_us, int64_t now_us);
+/* The measured spacing still trusted now: 0 when none. */
+int64_t pace_trusted(uint64_t measure, int64_t now_us);
 
 /* The host's queue, for tryagain status: attempts that hold a slot still ahead. */
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us);

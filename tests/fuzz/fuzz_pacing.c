@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t now = (int64_t)fuzz_upto(&in, 1000000 * S);
     int64_t tat = (int64_t)fuzz_u64(&in);
     int64_t interval = (int64_t)fuzz_u64(&in);
-    int64_t hold = (int64_t)fuzz_upto(&in, 10);
+    int64_t hold = (int64_t)fuzz_upto(&in, 10) - 1;
+    uint64_t measure = fuzz_u64(&in);
     uint64_t budget = fuzz_u64(&in);
     while(!fuzz_empty(&in)) {
         now += (int64_t)fuzz_upto(&in, 10 * S);
@@ -30,20 +31,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         case 1: {
             int64_t elapsed = (int64_t)fuzz_upto(&in, 100 * S);
-            int64_t ok = (int64_t)fuzz_upto(&in, 100000), limited = (int64_t)fuzz_upto(&in, 1000);
-            struct pace_lesson lesson = pace_learn(interval, hold, elapsed, ok, limited);
+            int64_t ok = (int64_t)fuzz_upto(&in, 100001) - 1,
+                    limited = (int64_t)fuzz_upto(&in, 1000);
+            bool at_success = fuzz_bool(&in);
+            (void)pace_window_over(now - elapsed, interval, now, ok, limited, hold, at_success);
+            int64_t trusted = pace_trusted(measure, now);
+            FUZZ_CHECK(trusted == 0 ||
+                       (trusted >= PACE_MIN_INTERVAL_US && trusted <= PACE_MAX_INTERVAL_US));
+            struct pace_lesson lesson = pace_learn(interval, hold, elapsed, ok, limited,
+                                                   (int64_t)(fuzz_u64(&in) >> 1), trusted);
             FUZZ_CHECK(lesson.interval_us >= PACE_MIN_INTERVAL_US);
             FUZZ_CHECK(lesson.interval_us <= PACE_MAX_INTERVAL_US);
-            FUZZ_CHECK(lesson.hold >= 0 && lesson.hold <= PACE_HOLD_WINDOWS);
+            FUZZ_CHECK(lesson.hold >= PACE_UNMEASURED && lesson.hold <= PACE_HOLD_WINDOWS);
+            FUZZ_CHECK(lesson.measured_us == 0 || (lesson.measured_us >= PACE_MIN_INTERVAL_US &&
+                                                   lesson.measured_us <= PACE_MAX_INTERVAL_US));
+            if(lesson.measured_us > 0)
+                measure = pace_measure_pack(lesson.measured_us, now);
             interval = lesson.interval_us;
             hold = lesson.hold;
             FUZZ_CHECK(pace_queued(tat, interval, now) >= 0);
             break;
         }
         case 2: {
-            int64_t start = pace_start_interval(interval, (int64_t)fuzz_u64(&in), now,
-                                                (int64_t)fuzz_u64(&in) >> (fuzz_u8(&in) % 64));
-            FUZZ_CHECK(start >= PACE_MIN_INTERVAL_US && start <= PACE_MAX_INTERVAL_US);
+            struct pace_lesson start =
+                pace_start_interval(interval, (int64_t)fuzz_u64(&in), now,
+                                    (int64_t)fuzz_u64(&in) >> (fuzz_u8(&in) % 64));
+            FUZZ_CHECK(start.interval_us >= PACE_MIN_INTERVAL_US &&
+                       start.interval_us <= PACE_MAX_INTERVAL_US);
+            FUZZ_CHECK(start.hold == PACE_UNMEASURED || start.hold == 0);
             break;
         }
         case 3: {

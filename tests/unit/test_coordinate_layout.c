@@ -21,7 +21,7 @@ static void the_layout_is_pinned(void **state)
     assert_int_equal(offsetof(struct coord_host, budget), 64);
     assert_int_equal(offsetof(struct coord_host, lessons), 160);
     assert_int_equal(offsetof(struct coord_host, streak_start_ms), 168);
-    assert_int_equal(offsetof(struct coord_host, reserved_word), 176);
+    assert_int_equal(offsetof(struct coord_host, measured), 176);
     assert_int_equal(offsetof(struct coord_host, origin), 184);
     assert_true(atomic_is_lock_free((_Atomic uint64_t *)0));
 }

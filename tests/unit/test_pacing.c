@@ -70,46 +70,112 @@ static void pacing_fades_after_the_last_throttle(void **state)
     assert_false(pace_active(20 * MS, throttle, throttle + PACE_ACTIVE_US));
     assert_false(pace_active(0, throttle, throttle));
     /* The next throttle starts from what was learned, while it is remembered. */
-    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle + 2 * PACE_ACTIVE_US, 0),
-                     20 * MS);
-    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle + PACE_REMEMBER_US, 0),
-                     PACE_FIRST_INTERVAL_US);
-    assert_int_equal(pace_start_interval(20 * MS, throttle, throttle, 100 * MS), 100 * MS);
+    struct pace_lesson start =
+        pace_start_interval(20 * MS, throttle, throttle + 2 * PACE_ACTIVE_US, 0);
+    assert_int_equal(start.interval_us, 20 * MS);
+    assert_int_equal(start.hold, 0); /* a memory is probed gently */
+    start = pace_start_interval(20 * MS, throttle, throttle + PACE_REMEMBER_US, 0);
+    assert_int_equal(start.interval_us, PACE_FIRST_INTERVAL_US);
+    assert_int_equal(start.hold, PACE_UNMEASURED);
+    start = pace_start_interval(20 * MS, throttle, throttle, 100 * MS);
+    assert_int_equal(start.interval_us, 100 * MS);
+    assert_int_equal(start.hold, PACE_UNMEASURED);
 }
 
 static void a_window_with_throttles_measures_the_rate(void **state)
 {
     (void)state;
-    /* 10 ms pacing against a host that allows 50/s: 12 of 25 pass in 250 ms. */
-    struct pace_lesson lesson = pace_learn(10 * MS, 0, 250 * MS, 12, 13);
-    assert_true(lesson.interval_us >= 20 * MS && lesson.interval_us <= 22 * MS);
+    /* 10 ms pacing against a host that allows 50/s: from one success to the fifth after it,
+       100 ms; the host's spacing is 20 ms, and a fiftieth more keeps under it. */
+    struct pace_lesson lesson = pace_learn(10 * MS, PACE_UNMEASURED, 100 * MS, 5, 5, 40, 0);
+    assert_int_equal(lesson.interval_us, 20 * MS + 20 * MS / 50);
+    assert_int_equal(lesson.measured_us, 20 * MS);
     assert_int_equal(lesson.hold, PACE_HOLD_WINDOWS);
-    /* Nothing passed at all: twice as slow. */
-    lesson = pace_learn(10 * MS, 0, 250 * MS, 0, 25);
+    /* Nothing passed in 80 ms: the host's spacing is longer than that, and than twice ours. */
+    lesson = pace_learn(10 * MS, PACE_UNMEASURED, 80 * MS, 0, 8, 40, 0);
+    assert_int_equal(lesson.interval_us, 80 * MS + 80 * MS / 50);
+    lesson = pace_learn(40 * MS, PACE_UNMEASURED, 50 * MS, 0, 2, 40, 0);
+    assert_int_equal(lesson.interval_us, 80 * MS + 80 * MS / 50);
+    /* A window that spans a quiet spell: no slower than the share of our pace that passed. */
+    lesson = pace_learn(60 * MS, PACE_UNMEASURED, 1 * S, 4, 1, 0, 0);
+    assert_int_equal(lesson.interval_us, 75 * MS + 75 * MS / 50);
+    /* A throttle among many that passed (a limit without a burst, jitter): a little slower,
+       no measure. */
+    lesson = pace_learn(100 * MS, 0, 1200 * MS, 12, 1, 40, 0);
+    assert_int_equal(lesson.interval_us, 100 * MS + 100 * MS / 32);
+    assert_int_equal(lesson.measured_us, 0);
+    /* A second measure near the first is averaged with it... */
+    lesson = pace_learn(20 * MS, 0, 240 * MS, 12, 3, 40, 0);
+    assert_int_equal(lesson.interval_us, (20 * MS + 20 * MS / 50 + 20 * MS) / 2);
+    /* ...one far from it (a memory of another rate) replaces it. */
+    lesson = pace_learn(5 * MS, 0, 240 * MS, 12, 36, 40, 0);
     assert_int_equal(lesson.interval_us, 20 * MS + 20 * MS / 50);
 }
 
 static void a_window_at_capacity_without_throttles_probes_faster(void **state)
 {
     (void)state;
-    struct pace_lesson lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0);
-    assert_int_equal(lesson.interval_us, 18 * MS);
-    /* During the hold, or below capacity, nothing moves. */
-    lesson = pace_learn(20 * MS, 2, 400 * MS, 20, 0);
+    /* A first guess that the host never throttled while a queue waits: by halves. */
+    struct pace_lesson lesson = pace_learn(20 * MS, PACE_UNMEASURED, 400 * MS, 20, 0, 20, 0);
+    assert_int_equal(lesson.interval_us, 10 * MS);
+    assert_int_equal(lesson.hold, PACE_UNMEASURED);
+    assert_int_equal(lesson.measured_us, 0);
+    /* A measured spacing: by a sixteenth, then a window's hold... */
+    lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0, 20, 0);
+    assert_int_equal(lesson.interval_us, 20 * MS - 20 * MS / 16);
+    assert_int_equal(lesson.hold, 1);
+    /* ...and no faster than a thirty-second past a trusted measure. */
+    lesson = pace_learn(20 * MS, 0, 400 * MS, 20, 0, 20, 20 * MS);
+    assert_int_equal(lesson.interval_us, 20 * MS - 20 * MS / 32);
+    lesson = pace_learn(19 * MS, 0, 400 * MS, 21, 0, 20, 20 * MS);
+    assert_int_equal(lesson.interval_us, 19 * MS);
+    /* A quiet spell returns to the trusted measure. */
+    lesson = pace_learn(19 * MS, 0, 5 * S, 3, 0, 0, 20 * MS);
+    assert_int_equal(lesson.interval_us, 20 * MS + 20 * MS / 50);
+    /* During the hold, below capacity, or with nobody waiting, nothing moves. */
+    lesson = pace_learn(20 * MS, 2, 400 * MS, 20, 0, 20, 0);
     assert_int_equal(lesson.interval_us, 20 * MS);
     assert_int_equal(lesson.hold, 1);
-    lesson = pace_learn(20 * MS, 0, 400 * MS, 3, 0);
+    lesson = pace_learn(20 * MS, 0, 400 * MS, 3, 0, 20, 0);
+    assert_int_equal(lesson.interval_us, 20 * MS);
+    lesson = pace_learn(20 * MS, PACE_UNMEASURED, 400 * MS, 20, 0, 2, 0);
     assert_int_equal(lesson.interval_us, 20 * MS);
 }
 
-static void windows_last_at_least_a_quarter_second_and_eight_intervals(void **state)
+static void a_measure_is_trusted_for_a_while(void **state)
 {
     (void)state;
-    assert_false(pace_window_over(0, 10 * MS, 200 * MS));
-    assert_true(pace_window_over(0, 10 * MS, 250 * MS));
-    assert_false(pace_window_over(0, 100 * MS, 700 * MS));
-    assert_true(pace_window_over(0, 100 * MS, 800 * MS));
-    assert_true(pace_window_over(5 * S, 10 * MS, 1 * S)); /* a clock from another boot */
+    int64_t now = 5000 * S;
+    uint64_t measure = pace_measure_pack(20 * MS, now);
+    assert_int_equal(pace_trusted(measure, now + 1 * S), 20 * MS);
+    assert_int_equal(pace_trusted(measure, now + PACE_TRUST_US + 1 * S), 0);
+    assert_int_equal(pace_trusted(measure, now - 1 * S), 0); /* a clock that went back */
+    assert_int_equal(pace_trusted(0, now), 0);
+    assert_int_equal(pace_trusted(0xffffffffffffffffULL, now), 0); /* damage */
+    /* The time is kept modulo 2^32 ms: a measure across the wrap is still recent. */
+    int64_t wrap = (int64_t)0xffffffffLL * 1000;
+    measure = pace_measure_pack(20 * MS, wrap);
+    assert_int_equal(pace_trusted(measure, wrap + 2 * S), 20 * MS);
+}
+
+static void windows_end_at_a_success_once_they_hold_a_count(void **state)
+{
+    (void)state;
+    /* Five successes end the first window (the host's rate unmeasured), twelve the others,
+       and only at a success, so that the window holds whole intervals of the host. */
+    assert_false(pace_window_over(0, 10 * MS, 90 * MS, 4, 4, PACE_UNMEASURED, true));
+    assert_true(pace_window_over(0, 10 * MS, 100 * MS, 5, 4, PACE_UNMEASURED, true));
+    assert_false(pace_window_over(0, 10 * MS, 100 * MS, 5, 4, PACE_UNMEASURED, false));
+    assert_false(pace_window_over(0, 20 * MS, 200 * MS, 10, 0, 0, true));
+    assert_true(pace_window_over(0, 20 * MS, 240 * MS, 12, 0, 0, true));
+    /* Throttles and nothing passing: no need to wait for a count. */
+    assert_true(pace_window_over(0, 10 * MS, 80 * MS, 0, PACE_WINDOW_LIMITED, 0, false));
+    assert_false(pace_window_over(0, 10 * MS, 80 * MS, 1, PACE_WINDOW_LIMITED, 0, false));
+    /* Whatever happens, a window ends after a quarter second and sixteen intervals. */
+    assert_true(pace_window_over(0, 10 * MS, 250 * MS, PACE_WINDOW_UNALIGNED, 0, 0, false));
+    assert_false(pace_window_over(0, 100 * MS, 1500 * MS, 3, 0, 0, false));
+    assert_true(pace_window_over(0, 100 * MS, 1600 * MS, 3, 0, 0, false));
+    assert_true(pace_window_over(5 * S, 10 * MS, 1 * S, 0, 0, 0, false)); /* another boot */
 }
 
 static void the_queue_counts_slots_ahead(void **state)
@@ -184,7 +250,8 @@ int main(void)
         cmocka_unit_test(pacing_fades_after_the_last_throttle),
         cmocka_unit_test(a_window_with_throttles_measures_the_rate),
         cmocka_unit_test(a_window_at_capacity_without_throttles_probes_faster),
-        cmocka_unit_test(windows_last_at_least_a_quarter_second_and_eight_intervals),
+        cmocka_unit_test(a_measure_is_trusted_for_a_while),
+        cmocka_unit_test(windows_end_at_a_success_once_they_hold_a_count),
         cmocka_unit_test(the_queue_counts_slots_ahead),
         cmocka_unit_test(the_budget_is_a_share_of_requests_with_a_floor),
         cmocka_unit_test(
