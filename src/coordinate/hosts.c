@@ -244,6 +244,12 @@ int64_t coord_reserve(struct coord_host *host, int64_t earliest_us)
     int64_t interval = atomic_load(&host->interval_us);
     if(!pace_active(interval, atomic_load(&host->last_throttle_us), now))
         return -1;
+    int64_t resumed =
+        pace_resume_interval(interval, pace_trusted(atomic_load(&host->measured), now),
+                             atomic_load(&host->last_seen_us), now);
+    if(resumed != interval &&
+       atomic_compare_exchange_strong(&host->interval_us, &interval, resumed))
+        interval = resumed; /* else another process changed it: that value stands */
     int64_t tat = atomic_load(&host->tat_us);
     struct pace_slot slot;
     do {

@@ -101,6 +101,15 @@ struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed
         lesson.hold = PACE_HOLD_WINDOWS;
         return lesson;
     }
+    if(limited > 0 && trusted_us > 0 && interval < trusted_us + trusted_us / 50) {
+        /* A probe below a spacing measured not long ago was throttled: back to the measure.
+           Not a measure itself: a limiter without a burst passes every other attempt of a pace
+           a little too fast, which would read as twice the host's spacing. Should the host
+           have slowed down, the next window, at the measure, measures it. */
+        lesson.interval_us = clamp_interval(trusted_us + trusted_us / 50);
+        lesson.hold = PACE_HOLD_WINDOWS;
+        return lesson;
+    }
     if(limited > 0) {
         /* Paced attempts were throttled: the host passed all it would, ok in elapsed_us; but
            no slower than the share of our own pace that passed, for a window our attempts
@@ -155,6 +164,21 @@ struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed
     lesson.interval_us = clamp_interval(faster < interval ? faster : interval);
     lesson.hold = 1;
     return lesson;
+}
+
+int64_t pace_resume_interval(int64_t interval_us, int64_t trusted_us, int64_t last_seen_us,
+                             int64_t now_us)
+{
+    int64_t interval = clamp_interval(interval_us);
+    if(trusted_us <= 0)
+        return interval;
+    int64_t quiet = interval * PACE_QUIET_INTERVALS;
+    if(quiet < PACE_QUIET_MIN_US)
+        quiet = PACE_QUIET_MIN_US;
+    if(last_seen_us < 0 || last_seen_us > now_us || now_us - last_seen_us < quiet)
+        return interval; /* busy, or damage, or a clock from another boot: left to the window */
+    int64_t measured = clamp_interval(trusted_us + trusted_us / 50);
+    return measured > interval ? measured : interval;
 }
 
 #define MEASURE_MASK 0xffffffffULL

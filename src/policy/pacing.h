@@ -100,6 +100,13 @@ struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed
    the low 32 bits the spacing in us, the high 32 the time in ms (compared modulo 2^32). */
 #define PACE_TRUST_US 30000000LL
 uint64_t pace_measure_pack(int64_t measured_us, int64_t now_us);
+/* A host heard from last at last_seen_us, quiet for this long (and for this many intervals)
+   since, starts its next burst of work at the trusted measure: not at a probe's spacing, which
+   no window after it could take back before the burst hit the host. */
+#define PACE_QUIET_MIN_US 1000000LL
+#define PACE_QUIET_INTERVALS 20
+int64_t pace_resume_interval(int64_t interval_us, int64_t trusted_us, int64_t last_seen_us,
+                             int64_t now_us);
 /* The measured spacing still trusted now: 0 when none. */
 int64_t pace_trusted(uint64_t measure, int64_t now_us);
 

@@ -59,6 +59,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(start.interval_us >= PACE_MIN_INTERVAL_US &&
                        start.interval_us <= PACE_MAX_INTERVAL_US);
             FUZZ_CHECK(start.hold == PACE_UNMEASURED || start.hold == 0);
+            int64_t trusted = pace_trusted(measure, now);
+            int64_t resumed = pace_resume_interval(interval, trusted, (int64_t)fuzz_u64(&in), now);
+            FUZZ_CHECK(resumed >= PACE_MIN_INTERVAL_US && resumed <= PACE_MAX_INTERVAL_US);
+            FUZZ_CHECK(resumed >= interval || interval > PACE_MAX_INTERVAL_US ||
+                       interval < PACE_MIN_INTERVAL_US); /* never faster */
             break;
         }
         case 3: {

@@ -142,6 +142,37 @@ static void a_window_at_capacity_without_throttles_probes_faster(void **state)
     assert_int_equal(lesson.interval_us, 20 * MS);
 }
 
+/* A probe below a recent measure that the host throttles goes back to the measure: every
+   other attempt passing a pace 3% too fast would otherwise read as twice the host's spacing. */
+static void a_throttled_probe_goes_back_to_the_measure(void **state)
+{
+    (void)state;
+    int64_t probe = 50 * MS - 50 * MS / 32;
+    struct pace_lesson lesson = pace_learn(probe, 0, 600 * MS, 6, 6, 20, 50 * MS);
+    assert_int_equal(lesson.interval_us, 50 * MS + 50 * MS / 50);
+    assert_int_equal(lesson.hold, PACE_HOLD_WINDOWS);
+    assert_int_equal(lesson.measured_us, 0);
+    /* At the measure already, throttles measure the host again (it may have slowed down). */
+    lesson = pace_learn(51 * MS, 0, 1200 * MS, 6, 6, 20, 50 * MS);
+    assert_true(lesson.measured_us >= 100 * MS);
+    assert_true(lesson.interval_us >= 100 * MS);
+}
+
+/* After a quiet spell the next burst starts at the trusted measure, not at a probe. */
+static void a_quiet_host_resumes_at_its_measure(void **state)
+{
+    (void)state;
+    int64_t probe = 50 * MS - 50 * MS / 32;
+    int64_t seen = 1000 * S;
+    assert_int_equal(pace_resume_interval(probe, 50 * MS, seen, seen + 2 * S), 50 * MS + MS);
+    assert_int_equal(pace_resume_interval(probe, 50 * MS, seen, seen + 500 * MS), probe);
+    assert_int_equal(pace_resume_interval(probe, 0, seen, seen + 2 * S), probe);
+    assert_int_equal(pace_resume_interval(80 * MS, 50 * MS, seen, seen + 2 * S), 80 * MS);
+    /* Quiet is at least twenty intervals. */
+    assert_int_equal(pace_resume_interval(100 * MS, 200 * MS, seen, seen + 1500 * MS), 100 * MS);
+    assert_int_equal(pace_resume_interval(100 * MS, 200 * MS, seen, seen + 2 * S), 204 * MS);
+}
+
 static void a_measure_is_trusted_for_a_while(void **state)
 {
     (void)state;
@@ -250,6 +281,8 @@ int main(void)
         cmocka_unit_test(pacing_fades_after_the_last_throttle),
         cmocka_unit_test(a_window_with_throttles_measures_the_rate),
         cmocka_unit_test(a_window_at_capacity_without_throttles_probes_faster),
+        cmocka_unit_test(a_throttled_probe_goes_back_to_the_measure),
+        cmocka_unit_test(a_quiet_host_resumes_at_its_measure),
         cmocka_unit_test(a_measure_is_trusted_for_a_while),
         cmocka_unit_test(windows_end_at_a_success_once_they_hold_a_count),
         cmocka_unit_test(the_queue_counts_slots_ahead),
