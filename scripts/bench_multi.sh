@@ -167,8 +167,9 @@ not keep: a caller check, a jump on to libcurl), so the options alone take about
 dozen it keeps cost a lookup and a copy each; each transfer then gets its state, its
 callbacks put in place (options libcurl itself must take), every header line and body chunk
 a trip through the gate, and its completion collected from libcurl's multi. Each of these
-is a few dozen instructions; together they are several times the 1%. With a 64 KiB answer the
-same cost is a smaller share, as the third row shows.
+is a few dozen instructions; together they are several times the 1%. A 64 KiB answer hardly
+changes the share (the third row): the body costs libcurl and the library a few calls each,
+and the system calls that move it count as single instructions here.
 
 ### A transfer waiting for its retry
 
