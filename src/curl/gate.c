@@ -66,6 +66,7 @@ void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_
     gate->released = false;
     gate->program_refused = false;
     gate->header_bytes = 0;
+    gate->responses = 0;
     gate->retry_after_length = 0;
     gate->request_id[0] = '\0';
     gate->request_id_rank = 0;
@@ -282,6 +283,8 @@ static void note_header_line(struct gate *gate, const char *data, size_t length)
            isdigit((unsigned char)space[2]) && isdigit((unsigned char)space[3]))
             status = (space[1] - '0') * 100 + (space[2] - '0') * 10 + (space[3] - '0');
         gate->status = status;
+        if(status >= 200)
+            gate->responses++;
         gate->retry_after_length = 0;
         gate->request_id[0] = '\0';
         gate->request_id_rank = 0;
@@ -346,10 +349,13 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
     bool trailer = gate->body_started;
     gate->header_bytes += length;
     note_header_line(gate, data, length);
+    /* Only the attempt's first response: after a redirect (to https://, through a proxy's
+       tunnel) or an authentication round, a CONNECT reply may come next. */
     if(gate->mode == GATE_HOLD && gate->decide_at_status_line && gate->status >= 200 &&
-       gate->status <= 299 && !trailer && length >= 5 && !memcmp(data, "HTTP/", 5) &&
+       gate->status <= 299 && gate->responses == 1 && !trailer && length >= 5 &&
+       !memcmp(data, "HTTP/", 5) &&
        (!gate->should_hold || !gate->should_hold(gate->hold_ctx, gate->status))) {
-        enum delivery result = start_streaming(gate); /* what came before: a 1xx, redirects */
+        enum delivery result = start_streaming(gate); /* what came before: a 1xx */
         if(result != DELIVERED)
             return answer(gate, result, length);
     }

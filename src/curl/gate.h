@@ -50,6 +50,7 @@ struct gate {
     struct gate_sinks sinks;
     enum gate_mode mode;
     bool decide_at_status_line; /* a 2xx status line is the attempt's final response */
+    int responses; /* status lines other than 1xx in this attempt, the latest included */
     bool skip_request_ids; /* nothing will log them: their headers are not looked for */
     gate_hold_fn should_hold;
     void *hold_ctx;
@@ -88,9 +89,11 @@ void gate_free(struct gate *gate);
 void gate_begin_attempt(struct gate *gate, gate_hold_fn should_hold, void *hold_ctx,
                         size_t hold_limit);
 /* When no proxy's CONNECT reply can come before the response (the caller knows: an http://
-   URL without CURLOPT_HTTPPROXYTUNNEL), a 2xx status line is the attempt's final response, and
-   if should_hold declines it the response streams from that line on: nothing is copied and
-   held on the success path. Kept across attempts; off after gate_init. */
+   URL without CURLOPT_HTTPPROXYTUNNEL), a 2xx status line that is the attempt's first response
+   (1xx aside) is its final one, and if should_hold declines it the response streams from that
+   line on: nothing is copied and held on the success path. After a redirect the hold goes on
+   as before, since the next URL may be https:// through a proxy. Kept across attempts; off
+   after gate_init. */
 void gate_decide_at_status_line(struct gate *gate, bool final);
 /* The server's request id is noted only for the log: without one, the gate does not look. */
 void gate_skip_request_ids(struct gate *gate, bool skip);
