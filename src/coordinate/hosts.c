@@ -123,7 +123,8 @@ static void maybe_learn(struct coord_host *host, int64_t now, bool at_success)
     int64_t ok = atomic_exchange(&host->window_ok, at_success ? 0 : PACE_WINDOW_UNALIGNED);
     int64_t limited = atomic_exchange(&host->window_limited, 0);
     int64_t queued = pace_queued(atomic_load(&host->tat_us), interval, now);
-    struct pace_lesson lesson = pace_learn(interval, hold, now - start, ok, limited, queued,
+    int64_t elapsed = start >= 0 && start <= now ? now - start : 0; /* 0: damage, no lesson */
+    struct pace_lesson lesson = pace_learn(interval, hold, elapsed, ok, limited, queued,
                                            pace_trusted(atomic_load(&host->measured), now));
     if(lesson.measured_us > 0)
         atomic_store(&host->measured, pace_measure_pack(lesson.measured_us, now));
@@ -132,8 +133,7 @@ static void maybe_learn(struct coord_host *host, int64_t now, bool at_success)
         lesson.interval_us = advised; /* the host's own numbers are a floor on the spacing */
     atomic_store(&host->interval_us, lesson.interval_us);
     atomic_store(&host->hold, lesson.hold);
-    if(lesson.interval_us > interval + interval / 16 ||
-       lesson.interval_us < interval - interval / 16) {
+    if(pace_spacing_moved(interval, lesson.interval_us)) {
         /* A change beyond the noise of a measure: the slots taken at the old spacing are
            taken again as their holders look again (PACE_RECHECK_US), so that a queue laid out
            too fast spreads out and one laid out too slow closes up. */

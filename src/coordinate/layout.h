@@ -56,7 +56,8 @@ struct coord_host {
     _Atomic int64_t withheld;
     _Atomic int64_t last_seen_us;
     _Atomic int64_t header_interval_us; /* the latest advice of rate-limit headers, 0 none */
-    _Atomic int64_t lessons; /* bumped when the spacing grows: slots taken before are taken again */
+    _Atomic int64_t lessons; /* bumped when the spacing moves by more than a sixteenth: slots
+                                taken before are taken again */
     _Atomic int64_t streak_start_ms; /* the first of the failures in a row */
     _Atomic uint64_t measured; /* the latest measured spacing and when (pace_measure_pack) */
     char origin[ORIGIN_MAX]; /* NUL-terminated; written before the key is published */

@@ -106,6 +106,19 @@ static void insert_locked(struct handle_state *state)
    holds at exit is still reachable, not leaked. */
 static _Atomic(struct handle_state *) spare;
 
+/* Under AddressSanitizer every state is freed for real, so that a use after free is reported
+   instead of landing in the next handle's state. */
+#if defined(__SANITIZE_ADDRESS__)
+#define KEEP_A_SPARE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KEEP_A_SPARE 0
+#endif
+#endif
+#ifndef KEEP_A_SPARE
+#define KEEP_A_SPARE 1
+#endif
+
 /* A state of a handle not yet in the table: the program's settings are the caller's to fill. */
 static struct handle_state *new_state(void *handle)
 {
@@ -194,5 +207,7 @@ void handles_free(struct handle_state *state)
     practices_forget(&state->call.practice);
     settings_free(&state->program);
     gate_free(&state->gate);
-    free(atomic_exchange_explicit(&spare, state, memory_order_acq_rel));
+    if(KEEP_A_SPARE)
+        state = atomic_exchange_explicit(&spare, state, memory_order_acq_rel);
+    free(state);
 }

@@ -97,13 +97,11 @@ static bool may_hold(void *ctx, long status)
 
 /* Only a tunnel through a proxy (https:// through one, or CURLOPT_HTTPPROXYTUNNEL) puts a
    CONNECT reply, a 200 of the proxy's, before the response: without one, the first 2xx status
-   line is the response's own. A URL without a scheme is http:// to libcurl. */
+   line is the response's own. Only a URL that says http:// is known not to tunnel: one without
+   a scheme takes CURLOPT_DEFAULT_PROTOCOL's, which may be https. */
 static bool no_connect_reply_first(const struct program_settings *program)
 {
-    if(program->proxy_tunnel || !program->url)
-        return false;
-    const char *scheme_end = strstr(program->url, "://");
-    return !scheme_end || (scheme_end - program->url == 4 && !strncasecmp(program->url, "http", 4));
+    return !program->proxy_tunnel && program->url && !strncasecmp(program->url, "http://", 7);
 }
 
 /* A completed transfer's status is the last status line the gate saw; libcurl is asked only

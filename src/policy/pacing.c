@@ -66,9 +66,9 @@ bool pace_window_over(int64_t window_start_us, int64_t interval_us, int64_t now_
                       int64_t limited, int64_t hold, bool at_success)
 {
     int64_t interval = clamp_interval(interval_us);
+    if(window_start_us < 0 || window_start_us > now_us)
+        return true; /* damage, or a clock from another boot */
     int64_t elapsed = now_us - window_start_us;
-    if(elapsed < 0)
-        return true; /* a clock from another boot */
     int64_t longest = interval * PACE_WINDOW_INTERVALS;
     if(longest < PACE_WINDOW_MIN_US)
         longest = PACE_WINDOW_MIN_US;
@@ -202,9 +202,16 @@ int64_t pace_trusted(uint64_t measure, int64_t now_us)
 
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us)
 {
-    if(interval_us <= 0 || tat_us <= now_us)
-        return 0;
-    return (tat_us - now_us + interval_us - 1) / interval_us;
+    if(interval_us <= 0 || tat_us <= now_us || now_us < 0 || tat_us > now_us + PACE_MAX_AHEAD_US)
+        return 0; /* none, or damage */
+    int64_t interval = clamp_interval(interval_us);
+    return (tat_us - now_us + interval - 1) / interval;
+}
+
+bool pace_spacing_moved(int64_t before_us, int64_t after_us)
+{
+    int64_t before = clamp_interval(before_us), after = clamp_interval(after_us);
+    return after > before + before / 16 || after < before - before / 16;
 }
 
 /* Packing: the high 40 bits hold the time in ms (34 years of uptime), the low 24 the tokens. */

@@ -110,6 +110,10 @@ int64_t pace_resume_interval(int64_t interval_us, int64_t trusted_us, int64_t la
 /* The measured spacing still trusted now: 0 when none. */
 int64_t pace_trusted(uint64_t measure, int64_t now_us);
 
+/* A lesson moved the spacing by more than a sixteenth either way (beyond a measure's noise):
+   the slots taken at the old one are to be taken again. */
+bool pace_spacing_moved(int64_t before_us, int64_t after_us);
+
 /* The host's queue, for tryagain status: attempts that hold a slot still ahead. */
 int64_t pace_queued(int64_t tat_us, int64_t interval_us, int64_t now_us);
 

@@ -50,6 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             interval = lesson.interval_us;
             hold = lesson.hold;
             FUZZ_CHECK(pace_queued(tat, interval, now) >= 0);
+            FUZZ_CHECK(pace_queued((int64_t)fuzz_u64(&in), (int64_t)fuzz_u64(&in), now) >= 0);
+            (void)pace_spacing_moved((int64_t)fuzz_u64(&in), (int64_t)fuzz_u64(&in));
+            (void)pace_window_over((int64_t)fuzz_u64(&in), (int64_t)fuzz_u64(&in), now,
+                                   (int64_t)fuzz_u64(&in), (int64_t)fuzz_u64(&in),
+                                   (int64_t)fuzz_u64(&in), fuzz_bool(&in));
             break;
         }
         case 2: {

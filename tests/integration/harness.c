@@ -149,6 +149,11 @@ void server_stop(struct server *server)
     snprintf(command, sizeof(command), "rm -rf '%s'", server->dir);
     if(system(command) != 0)
         fprintf(stderr, "could not remove %s\n", server->dir);
+    /* Its state directory goes with it: later programs get the binary's own again, not a
+       missing directory (which the library would pass over for /dev/shm). */
+    size_t dir_length = strlen(server->dir);
+    if(dir_length && !strncmp(state_dir, server->dir, dir_length))
+        state_dir[0] = '\0';
 }
 
 /* Finds the value of "key": in a one-line JSON object written by scripted_server.py. */

@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cmocka.h>
 
@@ -214,6 +215,15 @@ static void the_queue_counts_slots_ahead(void **state)
     (void)state;
     assert_int_equal(pace_queued(1 * S + 100 * MS, 20 * MS, 1 * S), 5);
     assert_int_equal(pace_queued(1 * S, 20 * MS, 2 * S), 0);
+    /* Damage: a slot absurdly far ahead, an interval out of range. */
+    assert_int_equal(pace_queued(INT64_MAX - 1, INT64_MAX - 1, 1 * S), 0);
+    assert_true(pace_queued(1 * S + 100 * MS, INT64_MAX, 1 * S) >= 0);
+    /* What moves the slots: a change of more than a sixteenth, either way. */
+    assert_false(pace_spacing_moved(16 * MS, 17 * MS));
+    assert_true(pace_spacing_moved(16 * MS, 17 * MS + 1));
+    assert_true(pace_spacing_moved(16 * MS, 15 * MS - 1));
+    assert_false(pace_spacing_moved(INT64_MAX, INT64_MAX - 1)); /* damage: clamped, no overflow */
+    assert_true(pace_window_over(INT64_MIN, 20 * MS, 1 * S, 0, 0, 0, false));
 }
 
 static void the_budget_is_a_share_of_requests_with_a_floor(void **state)
