@@ -54,41 +54,36 @@ if [[ $active != *"stats: 5 transfers"* ]]; then
     exit 1
 fi
 echo "bench: curl -Z under callgrind, $long and $short transfers, $repeats times each side" >&2
+# per_transfer SIDE LONG SHORT [URL]: the instructions of one transfer, from two runs.
+per_transfer() {
+    local l s
+    l=$(instructions "$1" "$2" "${4:-$url}")
+    s=$(instructions "$1" "$3" "${4:-$url}")
+    awk -v l="$l" -v s="$s" -v n=$(($2 - $3)) 'BEGIN { printf "%.0f", (l - s) / n }'
+}
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", 100 * (a - b) / b }'; }
 per_without=()
 per_with=()
 per_off=()
-for _ in $(seq "$repeats"); do
-    for side in without with off; do
-        l=$(instructions "$side" "$long")
-        s=$(instructions "$side" "$short")
-        per=$(awk -v l="$l" -v s="$s" -v n=$((long - short)) 'BEGIN { printf "%.0f", (l - s) / n }')
-        case $side in
-            with) per_with+=("$per") ;;
-            off) per_off+=("$per") ;;
-            *) per_without+=("$per") ;;
-        esac
-    done
-done
-# The same for 64 KiB answers: the library's cost per transfer is the same, libcurl's grows.
 per_64k_without=()
 per_64k_with=()
 for _ in $(seq "$repeats"); do
-    for side in without with; do
-        l=$(instructions "$side" 100 "$url_64k")
-        s=$(instructions "$side" 50 "$url_64k")
-        per=$(awk -v l="$l" -v s="$s" 'BEGIN { printf "%.0f", (l - s) / 50 }')
-        if [ "$side" = with ]; then per_64k_with+=("$per"); else per_64k_without+=("$per"); fi
-    done
+    per_without+=("$(per_transfer without "$long" "$short")")
+    per_with+=("$(per_transfer with "$long" "$short")")
+    per_off+=("$(per_transfer off "$long" "$short")")
+    # 64 KiB answers: fewer transfers, as each takes longer under valgrind.
+    per_64k_without+=("$(per_transfer without 100 50 "$url_64k")")
+    per_64k_with+=("$(per_transfer with 100 50 "$url_64k")")
 done
 bench_nginx_stop
-ir_64k_without=$(bench_median "${per_64k_without[@]}")
-ir_64k_with=$(bench_median "${per_64k_with[@]}")
-ir_64k_percent=$(awk -v a="$ir_64k_with" -v b="$ir_64k_without" 'BEGIN { printf "%.2f", 100 * (a - b) / b }')
 ir_without=$(bench_median "${per_without[@]}")
 ir_with=$(bench_median "${per_with[@]}")
 ir_off=$(bench_median "${per_off[@]}")
-ir_percent=$(awk -v a="$ir_with" -v b="$ir_without" 'BEGIN { printf "%.2f", 100 * (a - b) / b }')
-ir_off_percent=$(awk -v a="$ir_off" -v b="$ir_without" 'BEGIN { printf "%.2f", 100 * (a - b) / b }')
+ir_64k_without=$(bench_median "${per_64k_without[@]}")
+ir_64k_with=$(bench_median "${per_64k_with[@]}")
+ir_percent=$(percent "$ir_with" "$ir_without")
+ir_off_percent=$(percent "$ir_off" "$ir_without")
+ir_64k_percent=$(percent "$ir_64k_with" "$ir_64k_without")
 ir_verdict=$(awk -v p="$ir_percent" 'BEGIN { print (p <= 1.0) ? "met" : "**not met**" }')
 ir_runs="without: $(printf '%s\n' "${per_without[@]}" | paste -sd' '); with: $(printf '%s\n' "${per_with[@]}" | paste -sd' '); retries off: $(printf '%s\n' "${per_off[@]}" | paste -sd' ')"
 

@@ -75,15 +75,8 @@ int connect_complete_nonblocking(struct connect_retry *retry)
             retry->reason = PLAN_NOT_TRANSIENT;
             return -1;
         }
-        struct retry_plan plan = connect_retry_next(retry);
-        connect_retry_log(retry, &plan, false);
-        if(plan.retry && !connect_retry_sleep(retry, &plan))
-            connect_retry_log(retry, &plan, false);
-        if(!plan.retry) {
-            /* The program's own last attempt: its error reaches it by its own path. */
-            retry->reason = plan.reason;
-            return attempt(retry);
-        }
+        if(!connect_retry_wait(retry))
+            return attempt(retry); /* the program's own last: its error reaches it its way */
         if(attempt(retry) == 0) {
             struct retry_plan done = {false, PLAN_SUCCEEDED, 0, WAIT_POLL};
             connect_retry_log(retry, &done, true);

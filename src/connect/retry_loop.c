@@ -63,7 +63,8 @@ static enum connect_wait classify(const struct tryagain_config *config, int fd,
     return wait;
 }
 
-struct retry_plan connect_retry_next(const struct connect_retry *retry)
+/* The plan after a refused attempt, from the time since the wait began. */
+static struct retry_plan connect_retry_next(const struct connect_retry *retry)
 {
     long elapsed = (long)(clock_now_ms() - retry->started_ms);
     return connect_wait_plan(retry->config, retry->wait, elapsed, clock_random());
@@ -112,7 +113,7 @@ static void note_local_binding(struct connect_retry *retry)
         retry->local_length = length;
 }
 
-bool connect_retry_sleep(struct connect_retry *retry, struct retry_plan *plan)
+static bool sleep_for(struct connect_retry *retry, struct retry_plan *plan)
 {
     long long wait_started = clock_now_ms();
     connect_inside_library = 0;
@@ -124,6 +125,17 @@ bool connect_retry_sleep(struct connect_retry *retry, struct retry_plan *plan)
         plan->reason = PLAN_INTERRUPTED;
     }
     return slept;
+}
+
+bool connect_retry_wait(struct connect_retry *retry)
+{
+    struct retry_plan plan = connect_retry_next(retry);
+    connect_retry_log(retry, &plan, false);
+    if(plan.retry && !sleep_for(retry, &plan))
+        connect_retry_log(retry, &plan, false);
+    if(!plan.retry)
+        retry->reason = plan.reason;
+    return plan.retry;
 }
 
 /* Binding again fails harmlessly (EINVAL) when the socket kept its port, and cannot be helped
@@ -145,14 +157,8 @@ int connect_retry_attempt(struct connect_retry *retry)
 static int run_blocking(struct connect_retry *retry)
 {
     for(;;) {
-        struct retry_plan plan = connect_retry_next(retry);
-        connect_retry_log(retry, &plan, false);
-        if(plan.retry && !connect_retry_sleep(retry, &plan))
-            connect_retry_log(retry, &plan, false);
-        if(!plan.retry) {
-            retry->reason = plan.reason;
+        if(!connect_retry_wait(retry))
             return -1;
-        }
         int result = connect_retry_attempt(retry);
         if(result == 0 || !connect_errno_retryable(retry->kind, retry->error)) {
             /* Success, or EINTR and the like, which the program sees as they are. */

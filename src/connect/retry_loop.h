@@ -42,13 +42,13 @@ struct connect_retry {
     socklen_t local_length; /* 0: nothing to restore */
 };
 
-/* The plan after a refused attempt, from the time since the wait began. */
-struct retry_plan connect_retry_next(const struct connect_retry *retry);
 /* One log line for an attempt that ended as plan says. */
 void connect_retry_log(const struct connect_retry *retry, const struct retry_plan *plan,
                        bool succeeded);
-/* Sleeps plan->wait_ms; false (and plan says PLAN_INTERRUPTED) when a signal ended it. */
-bool connect_retry_sleep(struct connect_retry *retry, struct retry_plan *plan);
+/* After a refused attempt: plans the next, logs the line and sleeps the wait. False when no
+   attempt is to follow (the budget is spent, or a signal ended the wait): retry->reason says
+   why. */
+bool connect_retry_wait(struct connect_retry *retry);
 /* One more real connect() on the program's socket, its binding restored first. */
 int connect_retry_attempt(struct connect_retry *retry);
 

@@ -8,35 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl/last_found.h"
 #include "runtime/fork_safety.h"
 
 #define BUCKETS 4096
 
 static struct handle_state *buckets[BUCKETS];
 
-/* A program sets dozens of options on a handle in a row, each a lookup: every thread remembers
-   the last handle it found, valid while no state has left the table since (removals bump the
-   generation; a handle's state only leaves the table when the handle is freed or replaced). */
+/* A handle's state only leaves the table when the handle is freed or replaced. */
 static atomic_ulong removals;
-static __thread struct {
-    const void *handle;
-    struct handle_state *state;
-    unsigned long generation;
-} last_found;
+static __thread struct last_found last_found;
 
 static struct handle_state *remembered(const void *handle)
 {
-    if(last_found.handle == handle && last_found.state &&
-       last_found.generation == atomic_load_explicit(&removals, memory_order_acquire))
-        return last_found.state;
-    return NULL;
+    return last_found_get(&last_found, handle, &removals);
 }
 
 static void remember(const void *handle, struct handle_state *state, unsigned long generation)
 {
-    last_found.handle = handle;
-    last_found.state = state;
-    last_found.generation = generation;
+    last_found_set(&last_found, handle, state, generation);
 }
 
 static size_t bucket_of(const void *handle)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl/last_found.h"
 #include "runtime/fork_safety.h"
 
 #define BUCKETS 256
@@ -28,34 +29,24 @@ bool multis_any(void)
     return atomic_load_explicit(&live_multis, memory_order_relaxed) > 0;
 }
 
-/* A program's loop asks about the same multi several times per transfer (perform, poll,
-   info_read, add, remove): every thread remembers the last one it found, valid while no state
-   has left the table since (multis_take bumps the generation), as handles.c does. */
-static atomic_ulong removals;
-static __thread struct {
-    const void *multi;
-    struct multi_state *state;
-    unsigned long generation;
-} last_found;
+static atomic_ulong removals; /* bumped by multis_take */
+static __thread struct last_found last_found;
 
 struct multi_state *multis_find(const void *multi)
 {
     if(!multis_any())
         return NULL;
-    if(last_found.multi == multi && last_found.state &&
-       last_found.generation == atomic_load_explicit(&removals, memory_order_acquire))
-        return last_found.state;
+    struct multi_state *remembered = last_found_get(&last_found, multi, &removals);
+    if(remembered)
+        return remembered;
     lock_take(LOCK_MULTI_TABLE);
     unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
     struct multi_state *found = buckets[bucket_of(multi)];
     while(found && found->multi != multi)
         found = found->next;
     lock_give(LOCK_MULTI_TABLE);
-    if(found) {
-        last_found.multi = multi;
-        last_found.state = found;
-        last_found.generation = generation;
-    }
+    if(found)
+        last_found_set(&last_found, multi, found, generation);
     return found;
 }
 

@@ -27,6 +27,19 @@ static bool parse_count(const char *p, size_t n, long *out)
     return true;
 }
 
+/* The digits of a decimal fraction from *i on, in thousandths (digits past the third count
+   for nothing); *i ends past them. */
+static long thousandths_at(const char *text, size_t length, size_t *i)
+{
+    long thousandths = 0, scale = 100;
+    while(*i < length && isdigit((unsigned char)text[*i])) {
+        thousandths += (text[*i] - '0') * scale;
+        scale /= 10;
+        (*i)++;
+    }
+    return thousandths;
+}
+
 bool ratelimit_parse_duration(const char *text, size_t length, long *out_ms)
 {
     size_t i = 0;
@@ -45,12 +58,7 @@ bool ratelimit_parse_duration(const char *text, size_t length, long *out_ms)
         }
         if(i < length && text[i] == '.') {
             i++;
-            long long scale = 100;
-            while(i < length && isdigit((unsigned char)text[i])) {
-                fraction_ms += (text[i] - '0') * scale;
-                scale /= 10;
-                i++;
-            }
+            fraction_ms = thousandths_at(text, length, &i);
         }
         if(i == start)
             return false;
@@ -139,14 +147,8 @@ bool ratelimit_parse_time(const char *text, size_t length, long long *out_ms)
     size_t i = 19;
     long fraction_ms = 0;
     if(text[i] == '.') {
-        long scale = 100;
-        i++;
-        size_t start = i;
-        while(i < length && isdigit((unsigned char)text[i])) {
-            fraction_ms += (text[i] - '0') * scale;
-            scale /= 10;
-            i++;
-        }
+        size_t start = ++i;
+        fraction_ms = thousandths_at(text, length, &i);
         if(i == start)
             return false;
     }
