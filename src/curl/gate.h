@@ -75,12 +75,13 @@ struct gate {
     bool released; /* the program has been shown part of this attempt */
     bool program_refused; /* a callback of the program returned a short count */
     size_t header_bytes;
-    char retry_after[GATE_RETRY_AFTER_MAX];
     size_t retry_after_length; /* 0: no Retry-After in the latest header block */
-    char request_id[REQUEST_ID_MAX]; /* the server's id for the request, "" when none */
     int request_id_rank; /* of the header it came from (policy/request_id.h), 0 when none */
-    char ratelimit[GATE_RATELIMIT_MAX]; /* "name: value\n" lines, as many as fit whole */
     size_t ratelimit_length; /* 0: none in the latest header block */
+    /* Last, so that gate_init need not clear them: their lengths above say what is valid. */
+    char request_id[REQUEST_ID_MAX]; /* the server's id for the request, "" when none */
+    char retry_after[GATE_RETRY_AFTER_MAX];
+    char ratelimit[GATE_RATELIMIT_MAX]; /* "name: value\n" lines, as many as fit whole */
 };
 
 void gate_init(struct gate *gate);

@@ -76,7 +76,8 @@ static struct handle_state *unlink_locked(const void *handle)
     for(struct handle_state **link = &buckets[bucket_of(handle)]; *link; link = &(*link)->next) {
         if((*link)->handle == handle) {
             struct handle_state *found = *link;
-            atomic_fetch_add_explicit(&removals, 1, memory_order_release);
+            unsigned long before = atomic_fetch_add_explicit(&removals, 1, memory_order_release);
+            last_found_keep_after_removal(&last_found, handle, before);
             *link = found->next;
             return found;
         }

@@ -17,6 +17,16 @@
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* Where the hook may take setopt's variadic argument as a plain word (see below); a build can
+   ask for the portable va_arg form with -DSETOPT_TAKES_A_WORD=0. */
+#ifndef SETOPT_TAKES_A_WORD
+#if defined(__LP64__) && (defined(__x86_64__) || defined(__aarch64__)) && defined(__linux__)
+#define SETOPT_TAKES_A_WORD 1
+#else
+#define SETOPT_TAKES_A_WORD 0
+#endif
+#endif
+
 static bool retries_enabled(void)
 {
     return runtime_config()->max_attempts > 1;
@@ -39,6 +49,75 @@ static bool is_gated(const struct handle_state *state, CURLoption option)
     return false;
 }
 
+#if SETOPT_TAKES_A_WORD
+/* A program sets dozens of options per transfer and the library keeps a few, so the others
+   must cost next to nothing. On these ABIs the one variadic argument of curl_easy_setopt (a
+   long, a pointer, a function pointer or a 64-bit curl_off_t) travels in the same register as
+   a third named 64-bit argument would, so the hook takes it as one, without a va_list, and the
+   options it does not keep go on to libcurl as a tail call. Defined under its C name with the
+   symbol given by asm, because <curl/curl.h> declares curl_easy_setopt variadic. */
+EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option,
+                                     uint64_t word) __asm__("curl_easy_setopt");
+/* Out of line, so that the common path saves no registers: an option the library keeps, a
+   caller from another object than last time, or a call an FFI entry chose the libcurl of. The
+   word goes on to libcurl as it came; the union is only for noting it. */
+__attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLoption option,
+                                                          uint64_t word, const void *caller,
+                                                          bool noted)
+{
+    const struct real_curl *real = real_curl_for_inline(caller);
+    if(!real)
+        return CURLE_FAILED_INIT;
+    if(!handle || !noted || !retries_enabled())
+        return real->easy_setopt(handle, option, word);
+    struct handle_state *state = handles_find_or_add(handle);
+    if(!state)
+        return real->easy_setopt(handle, option, word);
+    union option_value value;
+    if(option < CURLOPTTYPE_OBJECTPOINT)
+        value.number = (long)word;
+    else if(option < CURLOPTTYPE_FUNCTIONPOINT || option >= CURLOPTTYPE_BLOB)
+        value.object = (void *)(uintptr_t)word;
+    else if(option < CURLOPTTYPE_OFF_T)
+        value.function = (void (*)(void))(uintptr_t)word;
+    else
+        value.offset = (curl_off_t)word;
+    switch(settings_callback_group(option)) {
+    case WRITE_SIDE:
+        /* The gate stands in from the first of these on: this option and the program's other
+           write-side ones are only noted, instead of each reaching libcurl to be replaced. */
+        settings_note(&state->program, option, value, runtime_config());
+        handles_update_sinks(state);
+        if(!state->installed.callbacks)
+            transfer_install_callbacks(real, handle, state);
+        return CURLE_OK;
+    case READ_SIDE:
+    case SEEK_SIDE:
+        if(is_gated(state, option)) {
+            settings_note(&state->program, option, value, runtime_config());
+            return CURLE_OK;
+        }
+        break;
+    case NOT_A_CALLBACK:
+        break;
+    }
+    CURLcode code = real->easy_setopt(handle, option, word);
+    if(code == CURLE_OK)
+        settings_note(&state->program, option, value, runtime_config());
+    return code;
+}
+
+EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
+{
+    const void *caller = __builtin_return_address(0);
+    const struct real_caller_span *last = real_thread.last_caller;
+    bool noted = settings_notes(option);
+    if(__builtin_expect(!noted, 1) && (uintptr_t)caller >= last->start &&
+       (uintptr_t)caller < last->end)
+        return last->table->easy_setopt(handle, option, word);
+    return set_option_word(handle, option, word, caller, noted);
+}
+#else
 static void note_option(struct handle_state *state, CURLoption option, union option_value value)
 {
     settings_note(&state->program, option, value, runtime_config());
@@ -73,53 +152,19 @@ static CURLcode set_noted_option(const struct real_curl *real, CURL *handle, CUR
         note_option(state, option, value);
         return CURLE_OK;
     }
+    if(settings_callback_group(option) == WRITE_SIDE) {
+        /* The gate stands in from now on: this option and the program's other write-side ones
+           are only noted, instead of each reaching libcurl and being replaced later. */
+        note_option(state, option, value);
+        transfer_install_callbacks(real, handle, state);
+        return CURLE_OK;
+    }
     CURLcode code = forward_option(real, handle, option, value);
     if(code == CURLE_OK)
         note_option(state, option, value);
     return code;
 }
 
-#if defined(__LP64__) && (defined(__x86_64__) || defined(__aarch64__)) && defined(__linux__)
-/* A program sets dozens of options per transfer and the library keeps a few, so the others
-   must cost next to nothing. On these ABIs the one variadic argument of curl_easy_setopt (a
-   long, a pointer, a function pointer or a 64-bit curl_off_t) travels in the same register as
-   a third named 64-bit argument would, so the hook takes it as one, without a va_list, and the
-   options it does not keep go on to libcurl as a tail call. Defined under its C name with the
-   symbol given by asm, because <curl/curl.h> declares curl_easy_setopt variadic. */
-EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option,
-                                     uint64_t word) __asm__("curl_easy_setopt");
-/* Out of line, so that the common path saves no registers: an option the library keeps, a
-   caller from another object than last time, or a call an FFI entry chose the libcurl of. */
-__attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLoption option,
-                                                          uint64_t word, const void *caller)
-{
-    const struct real_curl *real = real_curl_for_inline(caller);
-    if(!real)
-        return CURLE_FAILED_INIT;
-    if(!handle || !settings_notes(option))
-        return real->easy_setopt(handle, option, word);
-    union option_value value;
-    if(option < CURLOPTTYPE_OBJECTPOINT)
-        value.number = (long)word;
-    else if(option < CURLOPTTYPE_FUNCTIONPOINT || option >= CURLOPTTYPE_BLOB)
-        value.object = (void *)(uintptr_t)word;
-    else if(option < CURLOPTTYPE_OFF_T)
-        value.function = (void (*)(void))(uintptr_t)word;
-    else
-        value.offset = (curl_off_t)word;
-    return set_noted_option(real, handle, option, value);
-}
-
-EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
-{
-    const void *caller = __builtin_return_address(0);
-    const struct real_caller_span *last = real_thread.last_caller;
-    if(__builtin_expect(!settings_notes(option) && last && !real_thread.chosen_next, 1) &&
-       (uintptr_t)caller >= last->start && (uintptr_t)caller < last->end)
-        return last->table->easy_setopt(handle, option, word);
-    return set_option_word(handle, option, word, caller);
-}
-#else
 EXPORT CURLcode curl_easy_setopt(CURL *handle, CURLoption option, ...)
 {
     union option_value value;

@@ -192,6 +192,7 @@ EXPORT CURLMcode curl_multi_perform(CURLM *multi, int *running)
     runtime_in_transfer++;
     CURLM *outer = driving;
     driving = multi;
+    state->completions_read = false;
     CURLMcode code = real->multi_perform(multi, &real_running);
     driving = outer;
     runtime_in_transfer--;
@@ -236,6 +237,7 @@ static CURLMcode drive(const struct real_curl *real, enum drive_call call, CURLM
     runtime_in_transfer++;
     CURLM *outer = driving;
     driving = multi;
+    state->completions_read = false;
     CURLMcode code = drive_real(real, call, multi, socket, events, &real_running);
     driving = outer;
     runtime_in_transfer--;

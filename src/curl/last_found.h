@@ -32,4 +32,15 @@ static inline void last_found_set(struct last_found *last, const void *key, void
     last->generation = generation;
 }
 
+/* Called under the table's lock by the thread that removes key's entry, after bumping the
+   removal count from before to before + 1: when this thread's memory was good until now and is
+   of another entry, that entry is still in the table, so the memory stays good. (A program
+   that frees one handle and goes on with the next would otherwise pay a locked lookup.) */
+static inline void last_found_keep_after_removal(struct last_found *last, const void *key,
+                                                 unsigned long before)
+{
+    if(last->generation == before && last->key != key)
+        last->generation = before + 1;
+}
+
 #endif

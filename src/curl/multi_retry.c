@@ -126,11 +126,15 @@ static bool wait_for_retry(const struct real_curl *real, struct multi_state *mul
 void multi_retry_collect(const struct real_curl *real, struct multi_state *multi,
                          const struct tryagain_config *config)
 {
+    if(multi->completions_read)
+        return;
     for(;;) {
         int left = 0;
         CURLMsg *message = real->multi_info_read(multi->multi, &left);
-        if(!message)
+        if(!message) {
+            multi->completions_read = true;
             return;
+        }
         CURLMsg copy = *message; /* invalid once its handle is removed */
         struct handle_state *state =
             copy.msg == CURLMSG_DONE ? active_transfer(multi, copy.easy_handle) : NULL;

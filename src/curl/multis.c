@@ -76,7 +76,8 @@ struct multi_state *multis_take(const void *multi)
     for(struct multi_state **link = &buckets[bucket_of(multi)]; *link; link = &(*link)->next) {
         if((*link)->multi == multi) {
             found = *link;
-            atomic_fetch_add_explicit(&removals, 1, memory_order_release);
+            unsigned long before = atomic_fetch_add_explicit(&removals, 1, memory_order_release);
+            last_found_keep_after_removal(&last_found, multi, before);
             *link = found->next;
             atomic_fetch_sub(&live_multis, 1);
             break;
@@ -96,6 +97,11 @@ void multis_free(struct multi_state *state)
         state->queue_head = next;
     }
     free(state->handed_out);
+    while(state->spare_nodes) {
+        struct queued_message *next = state->spare_nodes->next;
+        free(state->spare_nodes);
+        state->spare_nodes = next;
+    }
     free(state->tracked);
     free(state);
 }
@@ -126,9 +132,14 @@ void multis_untrack(struct multi_state *multi, struct handle_state *transfer)
 
 bool multis_enqueue(struct multi_state *multi, const CURLMsg *message)
 {
-    struct queued_message *node = malloc(sizeof(*node));
-    if(!node)
+    struct queued_message *node = multi->spare_nodes;
+    if(node) {
+        multi->spare_nodes = node->next;
+        multi->spare_count--;
+    }
+    else if(!(node = malloc(sizeof(*node)))) {
         return false;
+    }
     node->message = *message;
     node->next = NULL;
     if(multi->queue_tail)
@@ -140,9 +151,18 @@ bool multis_enqueue(struct multi_state *multi, const CURLMsg *message)
     return true;
 }
 
+#define SPARE_NODES_MAX 16
+
 CURLMsg *multis_dequeue(struct multi_state *multi, int *messages_left)
 {
-    free(multi->handed_out);
+    if(multi->handed_out && multi->spare_count < SPARE_NODES_MAX) {
+        multi->handed_out->next = multi->spare_nodes;
+        multi->spare_nodes = multi->handed_out;
+        multi->spare_count++;
+    }
+    else {
+        free(multi->handed_out);
+    }
     multi->handed_out = multi->queue_head;
     if(multi->handed_out) {
         multi->queue_head = multi->handed_out->next;

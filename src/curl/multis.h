@@ -37,6 +37,13 @@ struct multi_state {
     struct queued_message *queue_tail;
     int queue_length;
     struct queued_message *handed_out;
+    /* Nodes of messages already read, for the next ones: a completion per transfer then
+       allocates nothing. */
+    struct queued_message *spare_nodes;
+    int spare_count;
+    /* The real multi's completions were all read since libcurl last ran: nothing new can be
+       there until the next perform or socket call (curl/multi_retry.c). */
+    bool completions_read;
 
     /* CURLMOPT_TIMERFUNCTION/TIMERDATA as the program set them; the real multi calls the
        library's timer callback instead, which tells the program the sooner of libcurl's

@@ -1,7 +1,8 @@
 /* The real handle calls the gate for every header line and body chunk, and the library's
-   reader for every upload read; the program's own callbacks are called from there. They are
-   installed on a handle's first retried perform and stay, so the success path costs no extra
-   setopt calls; outside a retried perform the gate simply passes everything through. */
+   reader for every upload read; the program's own callbacks are called from there. The gate's
+   are installed when the program first sets a write-side callback option (or at the first
+   retried perform) and stay, so the success path costs hardly any extra setopt calls; outside
+   a retried perform the gate simply passes everything through. */
 #include "curl/transfer.h"
 
 #include <stdio.h>
@@ -49,8 +50,8 @@ static void point_callbacks_at(const struct real_curl *real, CURL *handle,
         real->easy_setopt(handle, CURLOPT_SEEKDATA, (void *)state);
 }
 
-static void install_callbacks(const struct real_curl *real, CURL *handle,
-                              struct handle_state *state)
+void transfer_install_callbacks(const struct real_curl *real, CURL *handle,
+                                struct handle_state *state)
 {
     real->easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     real->easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
@@ -161,7 +162,7 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
                     const struct tryagain_config *config)
 {
     if(!state->installed.callbacks)
-        install_callbacks(real, handle, state);
+        transfer_install_callbacks(real, handle, state);
     upload_match_hooks(real, handle, state);
     struct call_state *call = &state->call;
     call->upload_start_offset = -1; /* the reader notes it before the first read */

@@ -31,6 +31,12 @@ void transfer_next_attempt(struct handle_state *state, long waited_for_ms);
 /* The attempt is final: the program is shown its response; returns the code it gets. */
 CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct retry_plan *plan);
 
+/* The gate's callbacks on the real handle, in place of the program's write-side ones (kept in
+   state->program): done when the program first sets one of those, so its own setopt calls for
+   the others need not reach libcurl, or at the first retried call. */
+void transfer_install_callbacks(const struct real_curl *real, CURL *handle,
+                                struct handle_state *state);
+
 /* After curl_easy_duphandle: point the copy's callbacks at its own state. */
 void transfer_adopt_duplicate(const struct real_curl *real, CURL *handle,
                               struct handle_state *state);

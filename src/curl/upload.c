@@ -31,15 +31,18 @@ static int seek_through(void *userdata, curl_off_t offset, int origin)
     return CURL_SEEKFUNC_CANTSEEK;
 }
 
-/* read_through stands in for the program's reader, except for a form post: libcurl calls the
-   read callback of a CURLFORM_STREAM part with that part's own pointer, which read_through
-   could not tell from its state. seek_through stands in only where it can seek as libcurl
-   would; with a read callback but no seek callback, libcurl's own fallback (the program's
-   CURLOPT_IOCTLFUNCTION) stays in charge. */
+/* read_through stands in for the program's reader when the request sends a body (a GET or a
+   HEAD never reads one, and is spared the four setopt calls), except for a form post: libcurl
+   calls the read callback of a CURLFORM_STREAM part with that part's own pointer, which
+   read_through could not tell from its state. seek_through stands in only where it can seek
+   as libcurl would; with a read callback but no seek callback, libcurl's own fallback (the
+   program's CURLOPT_IOCTLFUNCTION) stays in charge. */
 void upload_match_hooks(const struct real_curl *real, CURL *handle, struct handle_state *state)
 {
     const struct program_settings *program = &state->program;
-    bool want_read = !program->request.formpost;
+    enum base_method method = program->request.base_method;
+    bool want_read =
+        !program->request.formpost && (method == METHOD_POST || method == METHOD_PUT);
     bool want_seek = want_read && (program->seek_fn || !program->read_fn);
     if(want_read != state->installed.reader) {
         void *program_data = program->read_data_set ? program->read_data : (void *)stdin;

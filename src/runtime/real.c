@@ -35,7 +35,9 @@ static _Atomic(const struct real_curl *) default_table;
 /* Objects that called a hook, by address span, with the table their calls go to. */
 static _Atomic(struct real_caller_span *) callers[CALLERS_MAX];
 
-__thread struct real_thread real_thread;
+/* Holds no address: every caller misses it. */
+static const struct real_caller_span no_caller = {0, 0, NULL};
+__thread struct real_thread real_thread = {&no_caller, NULL};
 
 static void bind_from(void *library, struct real_curl *out)
 {
@@ -160,7 +162,7 @@ const struct real_curl *real_curl(void)
 static const struct real_curl *known_caller(uintptr_t address)
 {
     const struct real_caller_span *last = real_thread.last_caller;
-    if(last && address >= last->start && address < last->end)
+    if(address >= last->start && address < last->end)
         return last->table;
     for(int i = 0; i < CALLERS_MAX; i++) {
         const struct real_caller_span *entry =
@@ -220,6 +222,7 @@ const struct real_curl *real_curl_for(const void *caller)
 void real_curl_choose_next(const struct real_curl *table)
 {
     real_thread.chosen_next = table;
+    real_thread.last_caller = &no_caller;
 }
 
 int real_curl_index(const struct real_curl *table)

@@ -52,7 +52,9 @@ struct real_caller_span {
     uintptr_t start, end;
     const struct real_curl *table;
 };
-/* Side by side, so that one thread-pointer offset reaches both. */
+/* Side by side, so that one thread-pointer offset reaches both. last_caller is never NULL: it
+   starts at an empty span, and real_curl_choose_next empties it too, so the inline test below
+   is the span's alone and a choice for the next call always takes the slow path. */
 struct real_thread {
     const struct real_caller_span *last_caller;
     const struct real_curl *chosen_next; /* for the next call only (ffi_entry.c) */
@@ -62,8 +64,7 @@ extern __thread struct real_thread real_thread __attribute__((visibility("hidden
 static inline const struct real_curl *real_curl_for_inline(const void *caller)
 {
     const struct real_caller_span *last = real_thread.last_caller;
-    if(__builtin_expect(last && !real_thread.chosen_next, 1) && (uintptr_t)caller >= last->start &&
-       (uintptr_t)caller < last->end)
+    if(__builtin_expect((uintptr_t)caller >= last->start && (uintptr_t)caller < last->end, 1))
         return last->table;
     return real_curl_for(caller);
 }

@@ -138,7 +138,7 @@ static void the_hooks_note_exactly_these_options(void **state)
         CURLOPT_HEADERDATA,    CURLOPT_HEADER,       CURLOPT_READFUNCTION,
         CURLOPT_READDATA,      CURLOPT_SEEKFUNCTION, CURLOPT_SEEKDATA};
     int noted = 0;
-    for(int option = 0; option < 50000; option++) {
+    for(int option = -1; option < 50000; option++) {
         bool expected = option == CURLOPT_URL || option == CURLOPT_HTTPHEADER ||
                         option == CURLOPT_HTTPPROXYTUNNEL || request_option_shapes(option);
         for(size_t i = 0; i < sizeof(callbacks) / sizeof(callbacks[0]); i++)
