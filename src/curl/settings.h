@@ -9,6 +9,7 @@
 
 #include "curl/gate.h"
 #include "policy/config.h"
+#include "policy/kept_options.h"
 #include "policy/request.h"
 
 /* One setopt argument, read by the type range its option number falls in. */
@@ -66,40 +67,13 @@ static inline enum callback_group settings_callback_group(CURLoption option)
 }
 
 /* True for every option settings_note keeps: callbacks, the URL, the request's shape. Asked of
-   every curl_easy_setopt call (a program sets dozens per transfer), so one table look, inline:
-   the option that owns the slot of its number modulo 512. Only CURLOPT_READFUNCTION and
-   CURLOPT_NOBODY share a slot; the slot of 0 holds -1, which no option is. A test checks it
-   against settings_callback_group and request_option_shapes. */
-#define SETTINGS_KEPT(option) [(option) & 511] = (option)
+   every curl_easy_setopt call (a program sets dozens per transfer), so one table look, inline
+   (policy/kept_options.h); a test checks it against settings_callback_group and
+   request_option_shapes. */
 static inline bool settings_notes(CURLoption option)
 {
-    static const int kept[512] = {
-        [0] = -1,
-        SETTINGS_KEPT(CURLOPT_URL),
-        SETTINGS_KEPT(CURLOPT_HTTPHEADER),
-        SETTINGS_KEPT(CURLOPT_WRITEFUNCTION),
-        SETTINGS_KEPT(CURLOPT_WRITEDATA),
-        SETTINGS_KEPT(CURLOPT_HEADERFUNCTION),
-        SETTINGS_KEPT(CURLOPT_HEADERDATA),
-        SETTINGS_KEPT(CURLOPT_HEADER),
-        SETTINGS_KEPT(CURLOPT_READFUNCTION),
-        SETTINGS_KEPT(CURLOPT_READDATA),
-        SETTINGS_KEPT(CURLOPT_SEEKFUNCTION),
-        SETTINGS_KEPT(CURLOPT_SEEKDATA),
-        SETTINGS_KEPT(CURLOPT_CUSTOMREQUEST),
-        SETTINGS_KEPT(CURLOPT_HTTPGET),
-        SETTINGS_KEPT(CURLOPT_POST),
-        SETTINGS_KEPT(CURLOPT_POSTFIELDS),
-        SETTINGS_KEPT(CURLOPT_COPYPOSTFIELDS),
-        SETTINGS_KEPT(10024), /* CURLOPT_HTTPPOST, deprecated: named by number, no warning */
-        SETTINGS_KEPT(CURLOPT_MIMEPOST),
-        SETTINGS_KEPT(CURLOPT_UPLOAD),
-        SETTINGS_KEPT(54), /* CURLOPT_PUT, deprecated */
-        SETTINGS_KEPT(CURLOPT_HTTPPROXYTUNNEL),
-    };
-    return kept[(unsigned)option & 511] == (int)option || option == CURLOPT_NOBODY;
+    return kept_options_has((int)option);
 }
-#undef SETTINGS_KEPT
 
 /* A new handle's settings: libcurl's defaults. */
 void settings_init(struct program_settings *settings);
