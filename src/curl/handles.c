@@ -4,6 +4,7 @@
 #include "curl/handles.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,19 @@
 
 static struct handle_state *buckets[BUCKETS];
 
-/* A handle's state only leaves the table when the handle is freed or replaced. */
-static atomic_ulong removals;
-static __thread struct last_found last_found;
+/* A handle's state only leaves the table when the handle is freed or replaced. Not static:
+   handles.h looks in the thread's memory inline. */
+atomic_ulong handles_removals;
+__thread struct last_found handles_last_found;
 
 static struct handle_state *remembered(const void *handle)
 {
-    return last_found_get(&last_found, handle, &removals);
+    return last_found_get(&handles_last_found, handle, &handles_removals);
 }
 
 static void remember(const void *handle, struct handle_state *state, unsigned long generation)
 {
-    last_found_set(&last_found, handle, state, generation);
+    last_found_set(&handles_last_found, handle, state, generation);
 }
 
 static size_t bucket_of(const void *handle)
@@ -52,7 +54,7 @@ struct handle_state *handles_find(const void *handle)
     if(state)
         return state;
     lock_take(LOCK_HANDLE_TABLE);
-    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
+    unsigned long generation = atomic_load_explicit(&handles_removals, memory_order_relaxed);
     state = find_locked(handle);
     lock_give(LOCK_HANDLE_TABLE);
     if(state)
@@ -67,7 +69,9 @@ void handles_update_sinks(struct handle_state *state)
 
 static void fresh_call(struct call_state *call)
 {
-    memset(call, 0, sizeof(*call));
+    memset(call, 0, offsetof(struct call_state, practice));
+    practices_init(&call->practice);
+    call->coord = (struct call_coordination){0};
     call->upload_start_offset = -1;
 }
 
@@ -76,8 +80,9 @@ static struct handle_state *unlink_locked(const void *handle)
     for(struct handle_state **link = &buckets[bucket_of(handle)]; *link; link = &(*link)->next) {
         if((*link)->handle == handle) {
             struct handle_state *found = *link;
-            unsigned long before = atomic_fetch_add_explicit(&removals, 1, memory_order_release);
-            last_found_keep_after_removal(&last_found, handle, before);
+            unsigned long before =
+                atomic_fetch_add_explicit(&handles_removals, 1, memory_order_release);
+            last_found_keep_after_removal(&handles_last_found, handle, before);
             *link = found->next;
             return found;
         }
@@ -136,7 +141,7 @@ struct handle_state *handles_find_or_add(void *handle)
     if(state)
         return state;
     lock_take(LOCK_HANDLE_TABLE);
-    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
+    unsigned long generation = atomic_load_explicit(&handles_removals, memory_order_relaxed);
     state = find_locked(handle);
     if(!state) {
         state = new_state(handle);

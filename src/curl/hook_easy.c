@@ -62,15 +62,15 @@ EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option,
    caller from another object than last time, or a call an FFI entry chose the libcurl of. The
    word goes on to libcurl as it came; the union is only for noting it. */
 __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLoption option,
-                                                          uint64_t word, const void *caller,
-                                                          bool noted)
+                                                          uint64_t word, const void *caller)
 {
     const struct real_curl *real = real_curl_for_inline(caller);
     if(!real)
         return CURLE_FAILED_INIT;
-    if(!handle || !noted || !retries_enabled())
+    const struct tryagain_config *config = runtime_config();
+    if(!handle || !settings_notes(option) || config->max_attempts <= 1)
         return real->easy_setopt(handle, option, word);
-    struct handle_state *state = handles_find_or_add(handle);
+    struct handle_state *state = handles_find_or_add_inline(handle);
     if(!state)
         return real->easy_setopt(handle, option, word);
     union option_value value;
@@ -86,7 +86,7 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
     case WRITE_SIDE:
         /* The gate stands in from the first of these on: this option and the program's other
            write-side ones are only noted, instead of each reaching libcurl to be replaced. */
-        settings_note(&state->program, option, value, runtime_config());
+        settings_note(&state->program, option, value, config);
         handles_update_sinks(state);
         if(!state->installed.callbacks)
             transfer_install_callbacks(real, handle, state);
@@ -94,7 +94,7 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
     case READ_SIDE:
     case SEEK_SIDE:
         if(is_gated(state, option)) {
-            settings_note(&state->program, option, value, runtime_config());
+            settings_note(&state->program, option, value, config);
             return CURLE_OK;
         }
         break;
@@ -103,7 +103,7 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
     }
     CURLcode code = real->easy_setopt(handle, option, word);
     if(code == CURLE_OK)
-        settings_note(&state->program, option, value, runtime_config());
+        settings_note(&state->program, option, value, config);
     return code;
 }
 
@@ -111,11 +111,10 @@ EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t w
 {
     const void *caller = __builtin_return_address(0);
     const struct real_caller_span *last = real_thread.last_caller;
-    bool noted = settings_notes(option);
-    if(__builtin_expect(!noted, 1) && (uintptr_t)caller >= last->start &&
+    if(__builtin_expect(!settings_notes(option), 1) && (uintptr_t)caller >= last->start &&
        (uintptr_t)caller < last->end)
         return last->table->easy_setopt(handle, option, word);
-    return set_option_word(handle, option, word, caller, noted);
+    return set_option_word(handle, option, word, caller);
 }
 #else
 static void note_option(struct handle_state *state, CURLoption option, union option_value value)

@@ -64,10 +64,8 @@ static void finish(struct multi_state *multi, struct handle_state *state, CURLco
     multis_enqueue(multi, &done);
 }
 
-void multi_retry_start_due(const struct real_curl *real, struct multi_state *multi)
+void multi_retry_start_waiting(const struct real_curl *real, struct multi_state *multi)
 {
-    if(!multi->waiting_count)
-        return;
     long long now = clock_now_ms();
     for(size_t i = 0; i < multi->tracked_count; i++) {
         struct handle_state *state = multi->tracked[i];
@@ -123,11 +121,9 @@ static bool wait_for_retry(const struct real_curl *real, struct multi_state *mul
     return true;
 }
 
-void multi_retry_collect(const struct real_curl *real, struct multi_state *multi,
-                         const struct tryagain_config *config)
+void multi_retry_read_completions(const struct real_curl *real, struct multi_state *multi,
+                                  const struct tryagain_config *config)
 {
-    if(multi->completions_read)
-        return;
     for(;;) {
         int left = 0;
         CURLMsg *message = real->multi_info_read(multi->multi, &left);
@@ -210,10 +206,8 @@ static int tell_timer(struct multi_state *multi, bool always)
     return multi->program_timer(multi->multi, timeout_ms, multi->program_timer_data);
 }
 
-void multi_retry_update_timer(struct multi_state *multi, bool timers_ran)
+void multi_retry_tell_timer(struct multi_state *multi, bool timers_ran)
 {
-    if(!multi->program_timer)
-        return;
     /* libcurl ran every timer that had expired and told of any new one; one it set earlier
        and did not replace is spent, and must not hold back the program's timer forever. A
        millisecond or two of slack: libcurl rounds its timeouts down. */

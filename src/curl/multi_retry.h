@@ -19,12 +19,25 @@ void multi_retry_begin(const struct real_curl *real, struct multi_state *multi, 
                        struct handle_state *state, const struct tryagain_config *config);
 
 /* Adds the transfers whose retry is due back to the real multi (at the program's calls). */
-void multi_retry_start_due(const struct real_curl *real, struct multi_state *multi);
+void multi_retry_start_waiting(const struct real_curl *real, struct multi_state *multi);
+/* Inline, like the two below, for the test that is false on the success path: every
+   curl_multi_* call of the program asks. */
+static inline void multi_retry_start_due(const struct real_curl *real, struct multi_state *multi)
+{
+    if(multi->waiting_count)
+        multi_retry_start_waiting(real, multi);
+}
 
 /* Reads the real multi's completions: a transfer to be retried starts waiting, the others'
    completions are queued for the program. */
-void multi_retry_collect(const struct real_curl *real, struct multi_state *multi,
-                         const struct tryagain_config *config);
+void multi_retry_read_completions(const struct real_curl *real, struct multi_state *multi,
+                                  const struct tryagain_config *config);
+static inline void multi_retry_collect(const struct real_curl *real, struct multi_state *multi,
+                                       const struct tryagain_config *config)
+{
+    if(!multi->completions_read)
+        multi_retry_read_completions(real, multi, config);
+}
 
 /* Milliseconds until the next retry is due (0 when one is overdue), -1 when none waits. */
 long multi_retry_due_in_ms(const struct multi_state *multi);
@@ -36,7 +49,12 @@ void multi_retry_forget(struct multi_state *multi, struct handle_state *state);
 /* Sets the program's timer (CURLMOPT_TIMERFUNCTION) to the sooner of libcurl's expiry and the
    next retry, when that changed. timers_ran: libcurl was just called for its timers
    (curl_multi_perform, or socket_action with CURL_SOCKET_TIMEOUT). */
-void multi_retry_update_timer(struct multi_state *multi, bool timers_ran);
+void multi_retry_tell_timer(struct multi_state *multi, bool timers_ran);
+static inline void multi_retry_update_timer(struct multi_state *multi, bool timers_ran)
+{
+    if(multi->program_timer)
+        multi_retry_tell_timer(multi, timers_ran);
+}
 
 /* The timer callback the real multi calls in place of the program's; userp is the multi's state. */
 int multi_retry_timer_callback(CURLM *multi, long timeout_ms, void *userp);

@@ -14,7 +14,7 @@
 #define BUCKETS 256
 
 static struct multi_state *buckets[BUCKETS];
-static atomic_int live_multis;
+atomic_int multis_live;
 
 static size_t bucket_of(const void *multi)
 {
@@ -24,29 +24,19 @@ static size_t bucket_of(const void *multi)
     return (size_t)(key >> 56) % BUCKETS;
 }
 
-bool multis_any(void)
-{
-    return atomic_load_explicit(&live_multis, memory_order_relaxed) > 0;
-}
+atomic_ulong multis_removals; /* bumped by multis_take */
+__thread struct last_found multis_last_found;
 
-static atomic_ulong removals; /* bumped by multis_take */
-static __thread struct last_found last_found;
-
-struct multi_state *multis_find(const void *multi)
+struct multi_state *multis_find_locked_lookup(const void *multi)
 {
-    if(!multis_any())
-        return NULL;
-    struct multi_state *remembered = last_found_get(&last_found, multi, &removals);
-    if(remembered)
-        return remembered;
     lock_take(LOCK_MULTI_TABLE);
-    unsigned long generation = atomic_load_explicit(&removals, memory_order_relaxed);
+    unsigned long generation = atomic_load_explicit(&multis_removals, memory_order_relaxed);
     struct multi_state *found = buckets[bucket_of(multi)];
     while(found && found->multi != multi)
         found = found->next;
     lock_give(LOCK_MULTI_TABLE);
     if(found)
-        last_found_set(&last_found, multi, found, generation);
+        last_found_set(&multis_last_found, multi, found, generation);
     return found;
 }
 
@@ -62,7 +52,7 @@ struct multi_state *multis_add(CURLM *multi)
     lock_take(LOCK_MULTI_TABLE);
     state->next = buckets[bucket];
     buckets[bucket] = state;
-    atomic_fetch_add(&live_multis, 1);
+    atomic_fetch_add(&multis_live, 1);
     lock_give(LOCK_MULTI_TABLE);
     return state;
 }
@@ -76,10 +66,11 @@ struct multi_state *multis_take(const void *multi)
     for(struct multi_state **link = &buckets[bucket_of(multi)]; *link; link = &(*link)->next) {
         if((*link)->multi == multi) {
             found = *link;
-            unsigned long before = atomic_fetch_add_explicit(&removals, 1, memory_order_release);
-            last_found_keep_after_removal(&last_found, multi, before);
+            unsigned long before =
+                atomic_fetch_add_explicit(&multis_removals, 1, memory_order_release);
+            last_found_keep_after_removal(&multis_last_found, multi, before);
             *link = found->next;
-            atomic_fetch_sub(&live_multis, 1);
+            atomic_fetch_sub(&multis_live, 1);
             break;
         }
     }

@@ -6,10 +6,12 @@
 #define TRYAGAIN_CURL_MULTIS_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "curl/handles.h"
+#include "curl/last_found.h"
 
 struct queued_message {
     CURLMsg message;
@@ -54,11 +56,28 @@ struct multi_state {
     long long told_expiry_ms; /* what the program's timer was last set to, -1: none */
 };
 
+extern atomic_int multis_live __attribute__((visibility("hidden")));
+extern atomic_ulong multis_removals __attribute__((visibility("hidden")));
+extern __thread struct last_found multis_last_found __attribute__((visibility("hidden")));
+
 /* True when the program made any multi that is still alive: the hooks' one test before a
    lookup, so libcurl's own multis inside curl_easy_perform cost no lock. */
-bool multis_any(void);
+static inline bool multis_any(void)
+{
+    return atomic_load_explicit(&multis_live, memory_order_relaxed) > 0;
+}
 
-struct multi_state *multis_find(const void *multi);
+/* The table's own lookup, under its lock; multis_find below asks it on a miss. */
+struct multi_state *multis_find_locked_lookup(const void *multi);
+
+/* Inline: every curl_multi_* hook asks, about the multi it asked about last time. */
+static inline struct multi_state *multis_find(const void *multi)
+{
+    if(!multis_any())
+        return NULL;
+    struct multi_state *remembered = last_found_get(&multis_last_found, multi, &multis_removals);
+    return remembered ? remembered : multis_find_locked_lookup(multi);
+}
 /* A new multi of the program's (curl_multi_init); NULL when out of memory. */
 struct multi_state *multis_add(CURLM *multi);
 /* Unlinks the multi's state from the table (curl_multi_cleanup); multis_free frees it. */

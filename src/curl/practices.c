@@ -1,5 +1,6 @@
 #include "curl/practices.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +52,7 @@ bool practices_begin(const struct real_curl *real, CURL *handle, struct handle_s
 {
     struct practice_call *practice = &state->call.practice;
     practices_forget(practice);
-    memset(practice, 0, sizeof(*practice));
+    practices_init(practice);
     practice->real = real;
     /* One draw from the kernel per call, and only when a JSON line may show it. */
     if(config->log_level > 0 && config->log_format == LOG_FORMAT_JSON)
@@ -208,6 +209,16 @@ void practices_finish(struct handle_state *state)
     if(real && practice->fallback_url)
         real->easy_setopt(state->handle, CURLOPT_URL, state->program.url);
     practices_forget(practice);
+}
+
+void practices_init(struct practice_call *practice)
+{
+    memset(practice, 0, offsetof(struct practice_call, call_id));
+    practice->call_id[0] = '\0';
+    practice->key_line[0] = '\0';
+    practice->fallback_for[0] = '\0';
+    practice->next_host[0] = '\0';
+    practice->fallback_why[0] = '\0';
 }
 
 void practices_forget(struct practice_call *practice)

@@ -27,20 +27,25 @@
 /* Part of a handle's call state (curl/handles.h): fresh for every call. */
 struct practice_call {
     const struct real_curl *real; /* of the call under way */
-    char call_id[UUID_TEXT_SIZE]; /* "" unless the JSON log is on */
     bool key_added; /* key_node is in front of the program's headers on the real handle */
-    struct curl_slist key_node; /* libcurl only reads a header list: no allocation needed */
-    char key_line[IDEMPOTENCY_LINE_MAX];
     char *fallback_url; /* owned: the URL on the real handle, NULL while on the primary */
     char *next_url; /* owned: the fallback's URL for the next attempt, once judged due */
+    int host_failures; /* consecutive retryable failures on the current host */
+    struct curl_slist key_node; /* libcurl only reads a header list: no allocation needed */
+    /* Text last: practices_init clears the fields above and the first byte of each of these,
+       not their 800 bytes (a new handle per transfer is how curl -Z works). */
+    char call_id[UUID_TEXT_SIZE]; /* "" unless the JSON log is on */
+    char key_line[IDEMPOTENCY_LINE_MAX];
     char fallback_for[FALLBACK_HOST_MAX + 8]; /* the primary's host[:port] */
     char next_host[FALLBACK_HOST_MAX + 8]; /* the fallback's, for the line announcing it */
     char fallback_why[ORIGIN_MAX + 32]; /* why, when not the primary's own failures: "circuit
                                            open on scheme://host:port"; else "" */
-    int host_failures; /* consecutive retryable failures on the current host */
 };
 
 struct handle_state;
+
+/* Empty: no key, no fallback, no text. */
+void practices_init(struct practice_call *practice);
 
 /* transfer_begin: the call's id, its key. Returns whether the request now counts as idempotent
    (it was already, or it carries a key the server can tell a repeat by). */

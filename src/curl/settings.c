@@ -1,5 +1,6 @@
 #include "curl/settings.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +9,36 @@
 
 void settings_init(struct program_settings *settings)
 {
-    memset(settings, 0, sizeof(*settings));
+    memset(settings, 0, offsetof(struct program_settings, url_inline));
+}
+
+static void forget_url(struct program_settings *settings)
+{
+    if(settings->url != settings->url_inline)
+        free(settings->url);
+    settings->url = NULL;
+}
+
+/* False when out of memory (the URL is then NULL). */
+static bool keep_url(struct program_settings *settings, const char *text)
+{
+    forget_url(settings);
+    if(!text)
+        return true;
+    size_t size = strlen(text) + 1;
+    char *room = size <= sizeof(settings->url_inline) ? settings->url_inline : malloc(size);
+    if(!room)
+        return false;
+    memcpy(room, text, size);
+    settings->url = room;
+    return true;
 }
 
 bool settings_copy(struct program_settings *copy, const struct program_settings *source)
 {
-    *copy = *source;
-    if(!source->url)
-        return true;
-    copy->url = strdup(source->url);
-    if(copy->url)
+    memcpy(copy, source, offsetof(struct program_settings, url_inline));
+    copy->url = NULL;
+    if(keep_url(copy, source->url))
         return true;
     settings_init(copy);
     return false;
@@ -25,8 +46,7 @@ bool settings_copy(struct program_settings *copy, const struct program_settings 
 
 void settings_free(struct program_settings *settings)
 {
-    free(settings->url);
-    settings->url = NULL;
+    forget_url(settings);
 }
 
 /* Decided once, when the URL is set, rather than on every perform. */
@@ -77,13 +97,10 @@ void settings_note(struct program_settings *settings, CURLoption option, union o
     case CURLOPT_HTTPPROXYTUNNEL:
         settings->proxy_tunnel = value.number != 0;
         break;
-    case CURLOPT_URL: {
-        char *copy = value.object ? strdup(value.object) : NULL;
-        free(settings->url);
-        settings->url = copy;
-        settings->url_retried = url_is_retried(copy, config);
+    case CURLOPT_URL:
+        keep_url(settings, value.object);
+        settings->url_retried = url_is_retried(settings->url, config);
         break;
-    }
     default:
         request_note_option(&settings->request, (int)option,
                             option < CURLOPTTYPE_OBJECTPOINT ? value.number : 0,

@@ -23,6 +23,8 @@ union option_value {
 /* The program's callback options, by which of the library's hooks stands in for them. */
 enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
 
+#define SETTINGS_URL_INLINE 160
+
 struct program_settings {
     /* NULL pointers mean libcurl's defaults. */
     gate_sink_fn write_fn;
@@ -36,13 +38,15 @@ struct program_settings {
     bool read_data_set;
     curl_seek_callback seek_fn;
     void *seek_data;
-    char *url; /* owned */
+    char *url; /* owned: url_inline, or from malloc when it does not fit there */
     /* CURLOPT_HTTPHEADER: the program's list, which libcurl does not copy either; the library
        puts its idempotency key in front of it for one call (curl/practices.c). */
     struct curl_slist *headers;
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
     bool proxy_tunnel; /* CURLOPT_HTTPPROXYTUNNEL: a proxy's CONNECT reply may come first */
     struct request_shape request;
+    /* Last, uncleared by settings_init: a usual URL is kept here without an allocation. */
+    char url_inline[SETTINGS_URL_INLINE];
 };
 
 /* Inline: asked of every option the library keeps, twice. */

@@ -7,13 +7,14 @@
 
 #include <curl/curl.h>
 
-/* Slot n holds the kept option whose number is n modulo 512, or a value no option has. Only
-   CURLOPT_READFUNCTION and CURLOPT_NOBODY share a slot: the slot is READFUNCTION's. */
-extern const int kept_option_slots[512] __attribute__((visibility("hidden")));
+/* Slot n holds the kept option whose number is n modulo 1024, or a value no option has: no
+   two kept options share a slot (512 would put CURLOPT_READFUNCTION and CURLOPT_NOBODY in one),
+   so one load and one compare answer. */
+extern const int kept_option_slots[1024] __attribute__((visibility("hidden")));
 
 static inline bool kept_options_has(int option)
 {
-    return kept_option_slots[(unsigned)option & 511] == option || option == CURLOPT_NOBODY;
+    return kept_option_slots[(unsigned)option & 1023] == option;
 }
 
 #endif

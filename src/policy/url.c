@@ -6,6 +6,13 @@
 
 static const char *find_scheme_end(const char *text)
 {
+    /* Nearly every URL a program sets: no scan of the scheme's characters one by one. */
+    if(!strncmp(text, "http", 4)) {
+        if(!strncmp(text + 4, "://", 3))
+            return text + 4;
+        if(text[4] == 's' && !strncmp(text + 5, "://", 3))
+            return text + 5;
+    }
     const char *p = text;
     if(!isalpha((unsigned char)*p))
         return NULL;
