@@ -153,8 +153,8 @@ static enum delivery deliver_body(struct gate *gate, char *data, size_t length,
 
 /* A header line the way libcurl hands it over: to the body sink too under CURLOPT_HEADER,
    then to the header sink. *body_part_done tracks the first half across a pause. */
-static enum delivery deliver_header(struct gate *gate, char *data, size_t length, bool trailer,
-                                    bool *body_part_done)
+static inline enum delivery deliver_header(struct gate *gate, char *data, size_t length,
+                                           bool trailer, bool *body_part_done)
 {
     if(gate->sinks.include_headers && !trailer && !*body_part_done) {
         enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
@@ -215,6 +215,8 @@ static enum delivery start_streaming(struct gate *gate)
 {
     gate->mode = GATE_STREAM;
     gate->released = true;
+    if(nothing_left_to_release(gate))
+        return DELIVERED; /* decided at the status line: nothing was held */
     return release_held(gate);
 }
 

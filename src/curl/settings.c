@@ -49,6 +49,13 @@ void settings_free(struct program_settings *settings)
     forget_url(settings);
 }
 
+/* "http://" in any case, by hand rather than strncasecmp: asked of every URL set. */
+static bool says_http(const char *url)
+{
+    return url && (url[0] | 0x20) == 'h' && (url[1] | 0x20) == 't' && (url[2] | 0x20) == 't' &&
+           (url[3] | 0x20) == 'p' && url[4] == ':' && url[5] == '/' && url[6] == '/';
+}
+
 /* Decided once, when the URL is set, rather than on every perform. */
 static bool url_is_retried(const char *text, const struct tryagain_config *config)
 {
@@ -100,6 +107,7 @@ void settings_note(struct program_settings *settings, CURLoption option, union o
     case CURLOPT_URL:
         keep_url(settings, value.object);
         settings->url_retried = url_is_retried(settings->url, config);
+        settings->url_says_http = says_http(settings->url);
         break;
     default:
         request_note_option(&settings->request, (int)option,

@@ -43,6 +43,7 @@ struct program_settings {
        puts its idempotency key in front of it for one call (curl/practices.c). */
     struct curl_slist *headers;
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
+    bool url_says_http; /* it begins with http:// (in any case), so it never tunnels itself */
     bool proxy_tunnel; /* CURLOPT_HTTPPROXYTUNNEL: a proxy's CONNECT reply may come first */
     struct request_shape request;
     /* Last, uncleared by settings_init: a usual URL is kept here without an allocation. */

@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "curl/coordination.h"
@@ -102,7 +101,7 @@ static bool may_hold(void *ctx, long status)
    a scheme takes CURLOPT_DEFAULT_PROTOCOL's, which may be https. */
 static bool no_connect_reply_first(const struct program_settings *program)
 {
-    return !program->proxy_tunnel && program->url && !strncasecmp(program->url, "http://", 7);
+    return !program->proxy_tunnel && program->url_says_http;
 }
 
 /* A completed transfer's status is the last status line the gate saw; libcurl is asked only

@@ -61,8 +61,12 @@ bool url_split(const char *text, struct url_parts *out)
 
 bool url_is_http(const struct url_parts *parts)
 {
-    return (parts->scheme_len == 4 && !strncasecmp(parts->scheme, "http", 4)) ||
-           (parts->scheme_len == 5 && !strncasecmp(parts->scheme, "https", 5));
+    /* By hand: asked of every URL a program sets. */
+    const char *s = parts->scheme;
+    if(parts->scheme_len < 4 || parts->scheme_len > 5 || (s[0] | 0x20) != 'h' ||
+       (s[1] | 0x20) != 't' || (s[2] | 0x20) != 't' || (s[3] | 0x20) != 'p')
+        return false;
+    return parts->scheme_len == 4 || (s[4] | 0x20) == 's';
 }
 
 struct writer {
