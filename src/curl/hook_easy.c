@@ -113,7 +113,7 @@ EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t w
     const struct real_caller_span *last = real_thread.last_caller;
     if(__builtin_expect(!settings_notes(option), 1) && (uintptr_t)caller >= last->start &&
        (uintptr_t)caller < last->end)
-        return last->table->easy_setopt(handle, option, word);
+        return last->easy_setopt(handle, option, word);
     return set_option_word(handle, option, word, caller);
 }
 #else

@@ -36,7 +36,7 @@ static _Atomic(const struct real_curl *) default_table;
 static _Atomic(struct real_caller_span *) callers[CALLERS_MAX];
 
 /* Holds no address: every caller misses it. */
-static const struct real_caller_span no_caller = {0, 0, NULL};
+static const struct real_caller_span no_caller = {0, 0, NULL, NULL};
 __thread struct real_thread real_thread = {&no_caller, NULL};
 
 static void bind_from(void *library, struct real_curl *out)
@@ -182,7 +182,7 @@ static void remember_caller(const struct loaded_object *object, const struct rea
     struct real_caller_span *mine = malloc(sizeof(*mine));
     if(!mine)
         return;
-    *mine = (struct real_caller_span){object->start, object->end, table};
+    *mine = (struct real_caller_span){object->start, object->end, table, table->easy_setopt};
     for(int i = 0; i < CALLERS_MAX; i++) {
         struct real_caller_span *expected = NULL;
         if(atomic_compare_exchange_strong(&callers[i], &expected, mine))

@@ -51,6 +51,8 @@ const struct real_curl *real_curl_for(const void *caller);
 struct real_caller_span {
     uintptr_t start, end;
     const struct real_curl *table;
+    /* table->easy_setopt, one load nearer: the setopt hook's jump (dozens per transfer). */
+    CURLcode (*easy_setopt)(CURL *handle, CURLoption option, ...);
 };
 /* Side by side, so that one thread-pointer offset reaches both. last_caller is never NULL: it
    starts at an empty span, and real_curl_choose_next empties it too, so the inline test below
