@@ -151,12 +151,21 @@ static enum delivery deliver_body(struct gate *gate, char *data, size_t length,
     return DELIVERED;
 }
 
-/* A header line the way libcurl hands it over: to the body sink too under CURLOPT_HEADER,
-   then to the header sink. *body_part_done tracks the first half across a pause. */
-static inline enum delivery deliver_header(struct gate *gate, char *data, size_t length,
-                                           bool trailer, bool *body_part_done)
+/* Whether a header line goes to the body sink too, as libcurl does under CURLOPT_HEADER: not
+   a trailer, and only during an attempt. Outside one the real handle has the program's own
+   CURLOPT_HEADER and libcurl does it, for HTTP headers only (a file:// or ftp:// transfer's
+   header lines never reach the body). */
+static bool header_to_body(const struct gate *gate, bool trailer)
 {
-    if(gate->sinks.include_headers && !trailer && !*body_part_done) {
+    return gate->sinks.include_headers && !trailer && gate->mode != GATE_PASS;
+}
+
+/* A header line the way libcurl hands it over: to the body sink too when to_body, then to the
+   header sink. *body_part_done tracks the first half across a pause. */
+static inline enum delivery deliver_header(struct gate *gate, char *data, size_t length,
+                                           bool to_body, bool *body_part_done)
+{
+    if(to_body && !*body_part_done) {
         enum delivery result = call_sink(gate->sinks.body, gate->sinks.body_data, data, length);
         if(result != DELIVERED)
             return result;
@@ -181,7 +190,8 @@ static enum delivery release_held(struct gate *gate)
         size_t length = record->length - gate->release_offset;
         enum delivery result;
         if(record->type != RECORD_BODY) {
-            result = deliver_header(gate, data, length, record->type == RECORD_TRAILER,
+            result = deliver_header(gate, data, length,
+                                    gate->sinks.include_headers && record->type != RECORD_TRAILER,
                                     &gate->release_header_sent_to_body);
         }
         else {
@@ -378,7 +388,7 @@ size_t gate_header(struct gate *gate, char *data, size_t length)
        nothing_left_to_release(gate)) {
         gate->header_bytes += length;
         return answer(gate,
-                      deliver_header(gate, data, length, gate->body_started,
+                      deliver_header(gate, data, length, header_to_body(gate, gate->body_started),
                                      &gate->release_header_sent_to_body),
                       length);
     }
@@ -395,7 +405,7 @@ static size_t header_held_or_noted(struct gate *gate, char *data, size_t length)
         if(length >= 5 && !memcmp(data, "HTTP/", 5))
             gate->body_started = false;
         return answer(gate,
-                      deliver_header(gate, data, length, gate->body_started,
+                      deliver_header(gate, data, length, header_to_body(gate, gate->body_started),
                                      &gate->release_header_sent_to_body),
                       length);
     }
@@ -426,7 +436,8 @@ static size_t header_held_or_noted(struct gate *gate, char *data, size_t length)
     if(!nothing_left_to_release(gate))
         result = release_held(gate);
     if(result == DELIVERED)
-        result = deliver_header(gate, data, length, trailer, &gate->release_header_sent_to_body);
+        result = deliver_header(gate, data, length, header_to_body(gate, trailer),
+                                &gate->release_header_sent_to_body);
     return answer(gate, result, length);
 }
 

@@ -28,6 +28,9 @@ struct multi_state;
 
 struct call_state {
     bool in_perform; /* a perform of this handle is under way (no nesting) */
+    /* The program's CURLOPT_HEADER is 1 and the real handle's is 0 for this call: the gate
+       shows the header lines in the body itself, for the final response only. */
+    bool header_taken;
     bool idempotent; /* of the transfer under way */
     int attempt; /* from 1 */
     long long upload_bytes_read; /* in the current attempt */

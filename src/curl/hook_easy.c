@@ -36,6 +36,8 @@ static bool retries_enabled(void)
    program's value is only noted. */
 static bool is_gated(const struct handle_state *state, CURLoption option)
 {
+    if(option == CURLOPT_HEADER) /* libcurl's own outside a retried call (transfer.h) */
+        return state->call.header_taken;
     switch(settings_callback_group(option)) {
     case WRITE_SIDE:
         return state->installed.callbacks;
@@ -82,8 +84,8 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
         value.function = (void (*)(void))(uintptr_t)word;
     else
         value.offset = (curl_off_t)word;
-    switch(settings_callback_group(option)) {
-    case WRITE_SIDE:
+    enum callback_group group = settings_callback_group(option);
+    if(group == WRITE_SIDE && option != CURLOPT_HEADER) {
         /* The gate stands in from the first of these on: this option and the program's other
            write-side ones are only noted, instead of each reaching libcurl to be replaced. */
         settings_note(&state->program, option, value, config);
@@ -91,19 +93,19 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
         if(!state->installed.callbacks)
             transfer_install_callbacks(real, handle, state);
         return CURLE_OK;
-    case READ_SIDE:
-    case SEEK_SIDE:
-        if(is_gated(state, option)) {
-            settings_note(&state->program, option, value, config);
-            return CURLE_OK;
-        }
-        break;
-    case NOT_A_CALLBACK:
-        break;
+    }
+    if(group != NOT_A_CALLBACK && is_gated(state, option)) {
+        settings_note(&state->program, option, value, config);
+        if(group == WRITE_SIDE)
+            handles_update_sinks(state);
+        return CURLE_OK;
     }
     CURLcode code = real->easy_setopt(handle, option, word);
-    if(code == CURLE_OK)
+    if(code == CURLE_OK) {
         settings_note(&state->program, option, value, config);
+        if(group == WRITE_SIDE)
+            handles_update_sinks(state);
+    }
     return code;
 }
 
@@ -151,7 +153,7 @@ static CURLcode set_noted_option(const struct real_curl *real, CURL *handle, CUR
         note_option(state, option, value);
         return CURLE_OK;
     }
-    if(settings_callback_group(option) == WRITE_SIDE) {
+    if(settings_callback_group(option) == WRITE_SIDE && option != CURLOPT_HEADER) {
         /* The gate stands in from now on: this option and the program's other write-side ones
            are only noted, instead of each reaching libcurl and being replaced later. */
         note_option(state, option, value);

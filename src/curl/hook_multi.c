@@ -10,6 +10,7 @@
 #include "curl/handles.h"
 #include "curl/multi_retry.h"
 #include "curl/multis.h"
+#include "curl/transfer.h"
 #include "policy/retry_plan.h"
 #include "runtime/clock.h"
 #include "runtime/real.h"
@@ -59,7 +60,7 @@ EXPORT CURLMcode curl_multi_cleanup(CURLM *multi)
     while(state->tracked_count) {
         struct handle_state *transfer = state->tracked[state->tracked_count - 1];
         if(transfer->call.in_perform)
-            practices_finish(transfer); /* the handle lives on: the program's values back */
+            transfer_give_back(transfer); /* the handle lives on: the program's values back */
         multi_retry_forget(state, transfer);
     }
     multis_free(state);
@@ -140,6 +141,8 @@ EXPORT CURLMcode curl_multi_add_handle(CURLM *multi, CURL *handle)
     if(transfer && transfer->program.url_retried && !transfer->call.in_perform &&
        !transfer->call.multi)
         multi_retry_begin(real, state, handle, transfer, runtime_config());
+    else if(transfer && transfer->installed.callbacks && !transfer->call.in_perform)
+        gate_discard(&transfer->gate); /* as before an easy perform: nothing carries over */
     return code;
 }
 
@@ -156,7 +159,7 @@ EXPORT CURLMcode curl_multi_remove_handle(CURLM *multi, CURL *handle)
         return code;
     struct handle_state *transfer = handle ? handles_find(handle) : NULL;
     if(transfer && transfer->call.multi == state && transfer->call.in_perform)
-        practices_finish(transfer); /* given up mid-call: the program's values back */
+        transfer_give_back(transfer); /* given up mid-call: the program's values back */
     if(transfer)
         multi_retry_forget(state, transfer);
     /* Its unread completion goes too, as libcurl drops it, retried by the library or not. */

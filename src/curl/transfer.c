@@ -54,8 +54,6 @@ void transfer_install_callbacks(const struct real_curl *real, CURL *handle,
 {
     real->easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
     real->easy_setopt(handle, CURLOPT_HEADERFUNCTION, on_header);
-    /* The gate emulates CURLOPT_HEADER, so header lines never reach on_body as body bytes. */
-    real->easy_setopt(handle, CURLOPT_HEADER, 0L);
     state->installed.callbacks = true;
     point_callbacks_at(real, handle, state);
 }
@@ -162,6 +160,11 @@ void transfer_begin(const struct real_curl *real, CURL *handle, struct handle_st
 {
     if(!state->installed.callbacks)
         transfer_install_callbacks(real, handle, state);
+    /* The gate emulates CURLOPT_HEADER during the call, so header lines never reach on_body
+       as body bytes, and a retried response's never reach the program. */
+    if(state->program.include_headers && !state->call.header_taken &&
+       real->easy_setopt(handle, CURLOPT_HEADER, 0L) == CURLE_OK)
+        state->call.header_taken = true;
     upload_match_hooks(real, handle, state);
     struct call_state *call = &state->call;
     call->upload_start_offset = -1; /* the reader notes it before the first read */
@@ -224,12 +227,21 @@ CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct
         code = CURLE_WRITE_ERROR;
     struct call_state *call = &state->call;
     call->in_perform = false;
-    practices_finish(state);
+    transfer_give_back(state);
     coordination_finish(state);
     bool gave_up = policy_gives_up(plan->reason, code != CURLE_OK);
     runtime_count_call(STATS_TRANSFER, call->attempt, call->attempt > 1 && !gave_up, gave_up,
                        call->waited_ms);
     return code;
+}
+
+void transfer_give_back(struct handle_state *state)
+{
+    const struct real_curl *real = state->call.practice.real;
+    if(real && state->call.header_taken)
+        real->easy_setopt(state->handle, CURLOPT_HEADER, state->program.include_headers ? 1L : 0L);
+    state->call.header_taken = false;
+    practices_finish(state);
 }
 
 /* The wait before the next attempt; false (and the plan says why) when a signal ended it. */

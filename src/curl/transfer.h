@@ -31,11 +31,17 @@ void transfer_next_attempt(struct handle_state *state, long waited_for_ms);
 /* The attempt is final: the program is shown its response; returns the code it gets. */
 CURLcode transfer_finish(struct handle_state *state, CURLcode code, const struct retry_plan *plan);
 
-/* The gate's callbacks on the real handle, in place of the program's write-side ones (kept in
-   state->program): done when the program first sets one of those, so its own setopt calls for
-   the others need not reach libcurl, or at the first retried call. */
+/* The gate's callbacks on the real handle, in place of the program's write and header
+   functions and their data (kept in state->program): done when the program first sets one of
+   those, so its own setopt calls for the others need not reach libcurl, or at the first retried
+   call. CURLOPT_HEADER stays the program's outside a retried call: libcurl puts only HTTP
+   headers in the body, and a file:// or ftp:// transfer's header lines must stay out of it. */
 void transfer_install_callbacks(const struct real_curl *real, CURL *handle,
                                 struct handle_state *state);
+
+/* The call is over, or given up mid-call: the program's own values back on the real handle
+   (its header list, its URL, its CURLOPT_HEADER). */
+void transfer_give_back(struct handle_state *state);
 
 /* After curl_easy_duphandle: point the copy's callbacks at its own state. */
 void transfer_adopt_duplicate(const struct real_curl *real, CURL *handle,

@@ -41,7 +41,8 @@ void upload_match_hooks(const struct real_curl *real, CURL *handle, struct handl
 {
     const struct program_settings *program = &state->program;
     enum base_method method = program->request.base_method;
-    bool want_read = !program->request.formpost && (method == METHOD_POST || method == METHOD_PUT);
+    bool want_read = !program->request.formpost &&
+                     (method == METHOD_POST || method == METHOD_PUT || program->request.upload);
     bool want_seek = want_read && (program->seek_fn || !program->read_fn);
     if(want_read != state->installed.reader) {
         void *program_data = program->read_data_set ? program->read_data : (void *)stdin;

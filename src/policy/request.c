@@ -70,6 +70,7 @@ void request_note_option(struct request_shape *shape, int option, long number, c
     case CURLOPT_UPLOAD:
     case CURLOPT_PUT:
         shape->base_method = number ? METHOD_PUT : METHOD_GET;
+        shape->upload = number != 0;
         break;
     case CURLOPT_NOBODY:
         if(number)

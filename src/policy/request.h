@@ -16,6 +16,9 @@ struct request_shape {
     char custom_method[REQUEST_CUSTOM_METHOD_MAX]; /* "" when none; longer ones are "(long)" */
     bool formpost; /* CURLOPT_HTTPPOST: libcurl reads its parts itself */
     bool formpost_streams; /* ...and some part comes from the read callback (CURLFORM_STREAM) */
+    /* CURLOPT_UPLOAD (or CURLOPT_PUT) is on: libcurl before 8.1 sends a body from the read
+       callback then, whatever base_method says (CURLOPT_NOBODY after it does not stop it). */
+    bool upload;
 };
 
 /* True for the options that change the request's shape. */

@@ -127,6 +127,29 @@ static void test_curlopt_header_shows_one_response(void **state)
     assert_int_equal(count_occurrences(run.err, run.err_len, "header: HTTP/1.1 200"), 1);
 }
 
+/* libcurl puts only HTTP headers in the body under CURLOPT_HEADER: a file:// transfer's header
+   lines (Content-Length, Last-Modified...) go to the header callback alone. The library keeps
+   out of a transfer it does not retry, so the output is libcurl's own, byte for byte. */
+static void test_curlopt_header_on_a_file_url_is_libcurls_own(void **state)
+{
+    (void)state;
+    char file_url[sizeof(upload_path) + 8];
+    snprintf(file_url, sizeof(file_url), "file://%s", make_upload_file(300));
+    struct run_result without = {0};
+    run_program(&without, ARGV(fetch(), "--include", "--header-callback", file_url), NULL, NULL,
+                0, false);
+    ASSERT_SHOWING_RUN(&without, without.exit_status == 0 && without.out_len == 300);
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", file_url),
+                ENV(QUICK_RETRIES), NULL, 0, true);
+    ASSERT_SHOWING_RUN(&run, run.exit_status == 0);
+    assert_int_equal(run.out_len, without.out_len);
+    assert_memory_equal(run.out, without.out, without.out_len);
+    assert_int_equal(run.err_len, without.err_len);
+    assert_memory_equal(run.err, without.err, without.err_len);
+    run_result_free(&without);
+    unlink(upload_path);
+}
+
 static void test_sixteen_threads_at_once(void **state)
 {
     (void)state;
@@ -262,6 +285,7 @@ int main(void)
         T(test_default_file_reader_upload_rewound),
         T(test_copied_post_fields_resent),
         T(test_curlopt_header_shows_one_response),
+        T(test_curlopt_header_on_a_file_url_is_libcurls_own),
         T(test_sixteen_threads_at_once),
         T(test_duplicated_handle_retries_on_its_own),
         T(test_reset_handle_forgets_earlier_options),

@@ -121,6 +121,13 @@ static void begin(struct gate *gate, size_t hold_limit)
     gate_begin_attempt(gate, hold_retryable, NULL, hold_limit);
 }
 
+/* An attempt whose 2xx status line is final: the response streams from that line on. */
+static void begin_streaming_at_status_line(struct gate *gate)
+{
+    gate_decide_at_status_line(gate, true);
+    begin(gate, 65536);
+}
+
 /* libcurl hands data over as char *, not const: the gate gets a private copy. */
 static size_t header(struct gate *gate, const char *line)
 {
@@ -479,11 +486,14 @@ static void release_after_a_refusal_hands_over_nothing_more(void **state)
 
 static void a_refused_included_header_does_not_skip_the_next_body_half(void **state)
 {
-    struct gate *gate = *state; /* GATE_PASS */
+    struct gate *gate = *state;
     gate->sinks.include_headers = true;
+    begin_streaming_at_status_line(gate);
     recorder->short_on_call = 2; /* the header sink's copy */
     assert_int_equal(header(gate, "HTTP/1.1 200 OK\r\n"), 0);
+    assert_false(gate_release(gate));
     /* A later transfer on the handle starts from a clean line. */
+    begin_streaming_at_status_line(gate);
     header_ok(gate, "HTTP/1.1 204 No Content\r\n");
     assert_string_equal(recorder->transcript, "BHTTP/1.1 200 OK\r\n|BHTTP/1.1 204 No Content"
                                               "\r\n|HHTTP/1.1 204 No Content\r\n|");
@@ -601,8 +611,9 @@ static void a_pause_inside_a_released_body_record_resumes_at_the_byte(void **sta
 
 static void a_pause_on_a_streamed_included_header_does_not_repeat_it(void **state)
 {
-    struct gate *gate = *state; /* GATE_PASS, as outside a retried perform */
+    struct gate *gate = *state;
     gate->sinks.include_headers = true;
+    begin_streaming_at_status_line(gate);
     int pauses = 0;
     recorder->pause_on_call = 2; /* the header sink's copy */
     assert_int_equal(header_until_taken(gate, "HTTP/1.1 200 OK\r\n", &pauses), 17);
@@ -630,6 +641,7 @@ static void a_pause_on_the_body_half_of_a_streamed_included_header_resumes(void 
 {
     struct gate *gate = *state;
     gate->sinks.include_headers = true;
+    begin_streaming_at_status_line(gate);
     int pauses = 0;
     recorder->pause_on_call = 1;
     assert_int_equal(header_until_taken(gate, "HTTP/1.1 200 OK\r\n", &pauses), 17);
@@ -773,13 +785,15 @@ static void pass_mode_passes_everything_straight_through(void **state)
     assert_int_equal(recorder->body_length, 5);
 }
 
-static void pass_mode_honours_include_headers(void **state)
+/* Outside a retried call the real handle has the program's own CURLOPT_HEADER: libcurl puts
+   the header lines in the body itself (HTTP's only), so the gate must not do it again. */
+static void pass_mode_leaves_included_headers_to_libcurl(void **state)
 {
     struct gate *gate = *state;
     gate->sinks.include_headers = true;
     header_ok(gate, "HTTP/1.1 200 OK\r\n");
     body_ok(gate, "b");
-    assert_string_equal(recorder->transcript, "BHTTP/1.1 200 OK\r\n|HHTTP/1.1 200 OK\r\n|Bb|");
+    assert_string_equal(recorder->transcript, "HHTTP/1.1 200 OK\r\n|Bb|");
 }
 
 static void discard_after_release_leaves_pass_mode(void **state)
@@ -832,7 +846,7 @@ int main(void)
         GATE_TEST(header_bytes_count_what_arrived),
         GATE_TEST(the_hold_question_gets_the_final_status),
         GATE_TEST(pass_mode_passes_everything_straight_through),
-        GATE_TEST(pass_mode_honours_include_headers),
+        GATE_TEST(pass_mode_leaves_included_headers_to_libcurl),
         GATE_TEST(discard_after_release_leaves_pass_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
