@@ -20,6 +20,8 @@ bool coord_attach(bool create);
 
 /* The host's record; with create, claimed when missing. NULL when not attached or full. */
 struct coord_host *coord_find(const char *origin, bool create);
+/* The same, with origin_hash(origin) worked out already (a handle keeps its URL's). */
+struct coord_host *coord_find_keyed(const char *origin, uint64_t key, bool create);
 
 /* A first attempt (a request) was made: the budget grows by its share. */
 void coord_note_request(struct coord_host *host);

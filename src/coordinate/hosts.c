@@ -62,10 +62,14 @@ static bool claim(struct coord_host *host, uint64_t expected_key, uint64_t key, 
 
 struct coord_host *coord_find(const char *origin, bool create)
 {
+    return coord_find_keyed(origin, origin_hash(origin), create);
+}
+
+struct coord_host *coord_find_keyed(const char *origin, uint64_t key, bool create)
+{
     struct coord_file *file = coord_mapped();
     if(!file)
         return NULL;
-    uint64_t key = origin_hash(origin);
     size_t start = (size_t)(key % COORD_HOSTS);
     for(int pass = 0; pass < (create ? 3 : 1); pass++) {
         for(size_t i = 0; i < COORD_HOSTS; i++) {

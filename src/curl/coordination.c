@@ -26,6 +26,32 @@ static struct coord_host *find_host(const char *url, bool create)
     return coord_find(origin, create);
 }
 
+/* find_host for the program's own URL, with the origin the handle keeps: a lookup that finds
+   nothing (a host that never throttled, while another one did) costs little more than the
+   probe of the shared file. */
+static struct coord_host *find_primary_host(struct handle_state *state, bool create)
+{
+    struct program_settings *program = &state->program;
+    if(!program->origin_known) {
+        program->origin_known =
+            program->url && origin_of_url(program->url, program->origin, sizeof(program->origin))
+                ? 1
+                : 2;
+        if(program->origin_known == 1)
+            program->origin_key = origin_hash(program->origin);
+    }
+    if(program->origin_known != 1 || !coord_attach(create))
+        return NULL;
+    return coord_find_keyed(program->origin, program->origin_key, create);
+}
+
+/* The host the call's next attempt goes to: the program's URL, or the fallback's. */
+static struct coord_host *find_attempt_host(struct handle_state *state, bool create)
+{
+    const char *url = practices_attempt_url(state);
+    return url == state->program.url ? find_primary_host(state, create) : find_host(url, create);
+}
+
 /* The next attempt goes to another host (a fallback): its record from now on, if it has one
    (made at its first throttle or failure, as for any host), and nothing held of the last. */
 static void follow_to_next_host(struct handle_state *state)
@@ -58,7 +84,7 @@ void coordination_begin(struct handle_state *state, const struct tryagain_config
     *coord = (struct call_coordination){0};
     if(!config->coordinate || !coord_attach(false))
         return;
-    coord->host = find_host(state->program.url, false);
+    coord->host = find_primary_host(state, false);
     if(!coord->host)
         return;
     coord_note_request(coord->host);
@@ -150,7 +176,7 @@ void coordination_judge(struct handle_state *state, const struct tryagain_config
     if(!coord->host) {
         if(event != PACE_THROTTLE && event != PACE_FAILURE && advice <= 0)
             return; /* the success path: nothing to share */
-        coord->host = find_host(practices_attempt_url(state), true);
+        coord->host = find_attempt_host(state, true);
         if(!coord->host)
             return;
         coord_note_request(coord->host);

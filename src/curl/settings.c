@@ -38,6 +38,7 @@ bool settings_copy(struct program_settings *copy, const struct program_settings 
 {
     memcpy(copy, source, offsetof(struct program_settings, url_inline));
     copy->url = NULL;
+    copy->origin_known = 0; /* its buffer was not copied */
     if(keep_url(copy, source->url))
         return true;
     settings_init(copy);
@@ -106,6 +107,7 @@ void settings_note(struct program_settings *settings, CURLoption option, union o
         break;
     case CURLOPT_URL:
         keep_url(settings, value.object);
+        settings->origin_known = 0;
         settings->url_retried = url_is_retried(settings->url, config);
         settings->url_says_http = says_http(settings->url);
         break;

@@ -6,10 +6,12 @@
 
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "curl/gate.h"
 #include "policy/config.h"
 #include "policy/kept_options.h"
+#include "policy/origin.h"
 #include "policy/request.h"
 
 /* One setopt argument, read by the type range its option number falls in. */
@@ -44,10 +46,16 @@ struct program_settings {
     struct curl_slist *headers;
     bool url_retried; /* an http(s) URL whose host TRYAGAIN_HOSTS lets through */
     bool url_says_http; /* it begins with http:// (in any case), so it never tunnels itself */
+    /* The URL's origin and its hash, worked out the first time coordination asks (a state file
+       exists) and kept until the URL changes: a handle reused for request after request asks
+       each time. 0: not yet; 1: in origin and origin_key; 2: the URL has none. */
+    int origin_known;
+    uint64_t origin_key;
     bool proxy_tunnel; /* CURLOPT_HTTPPROXYTUNNEL: a proxy's CONNECT reply may come first */
     struct request_shape request;
     /* Last, uncleared by settings_init: a usual URL is kept here without an allocation. */
     char url_inline[SETTINGS_URL_INLINE];
+    char origin[ORIGIN_MAX];
 };
 
 /* Inline: asked of every option the library keeps, twice. */

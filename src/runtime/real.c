@@ -37,7 +37,7 @@ static _Atomic(struct real_caller_span *) callers[CALLERS_MAX];
 
 /* Holds no address: every caller misses it. */
 static const struct real_caller_span no_caller = {0, 0, NULL, NULL};
-__thread struct real_thread real_thread = {&no_caller, NULL};
+__thread struct real_thread real_thread = {&no_caller, NULL, &no_caller};
 
 static void bind_from(void *library, struct real_curl *out)
 {
@@ -164,12 +164,20 @@ static const struct real_curl *known_caller(uintptr_t address)
     const struct real_caller_span *last = real_thread.last_caller;
     if(address >= last->start && address < last->end)
         return last->table;
+    const struct real_caller_span *other = real_thread.other_caller;
+    if(address >= other->start && address < other->end) {
+        real_thread.other_caller = last;
+        real_thread.last_caller = other;
+        return other->table;
+    }
     for(int i = 0; i < CALLERS_MAX; i++) {
         const struct real_caller_span *entry =
             atomic_load_explicit(&callers[i], memory_order_acquire);
         if(!entry)
             return NULL;
         if(address >= entry->start && address < entry->end) {
+            if(last != &no_caller)
+                real_thread.other_caller = last;
             real_thread.last_caller = entry;
             return entry->table;
         }

@@ -60,6 +60,9 @@ struct real_caller_span {
 struct real_thread {
     const struct real_caller_span *last_caller;
     const struct real_curl *chosen_next; /* for the next call only (ffi_entry.c) */
+    /* The one before last_caller, looked at next: curl_easy_perform's own multi calls the
+       curl_multi_* hooks from inside libcurl, between the program's calls. */
+    const struct real_caller_span *other_caller;
 };
 extern __thread struct real_thread real_thread __attribute__((visibility("hidden")));
 

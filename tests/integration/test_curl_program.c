@@ -136,11 +136,11 @@ static void test_curlopt_header_on_a_file_url_is_libcurls_own(void **state)
     char file_url[sizeof(upload_path) + 8];
     snprintf(file_url, sizeof(file_url), "file://%s", make_upload_file(300));
     struct run_result without = {0};
-    run_program(&without, ARGV(fetch(), "--include", "--header-callback", file_url), NULL, NULL,
-                0, false);
+    run_program(&without, ARGV(fetch(), "--include", "--header-callback", file_url), NULL, NULL, 0,
+                false);
     ASSERT_SHOWING_RUN(&without, without.exit_status == 0 && without.out_len == 300);
-    run_program(&run, ARGV(fetch(), "--include", "--header-callback", file_url),
-                ENV(QUICK_RETRIES), NULL, 0, true);
+    run_program(&run, ARGV(fetch(), "--include", "--header-callback", file_url), ENV(QUICK_RETRIES),
+                NULL, 0, true);
     ASSERT_SHOWING_RUN(&run, run.exit_status == 0);
     assert_int_equal(run.out_len, without.out_len);
     assert_memory_equal(run.out, without.out, without.out_len);
