@@ -115,8 +115,8 @@ struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed
            no slower than the share of our own pace that passed, for a window our attempts
            did not fill (one that spans a quiet spell) says nothing of the time they did not
            fill. When none passed, the host's spacing is longer than the window, and than
-           twice ours; but a first guess only doubles. At most eight times slower per window: a window cut short must not
-           throw the spacing far off. */
+           twice ours; but a first guess only doubles. At most eight times slower per window:
+           a window cut short must not throw the spacing far off. */
         int64_t measured;
         if(ok > 0) {
             measured = elapsed_us / ok;
