@@ -115,14 +115,22 @@ struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed
            no slower than the share of our own pace that passed, for a window our attempts
            did not fill (one that spans a quiet spell) says nothing of the time they did not
            fill. When none passed, the host's spacing is longer than the window, and than
-           twice ours. At most eight times slower per window: a window cut short must not
-           throw the spacing far off. */
+           twice ours; but a first guess only doubles. At most eight times slower per window:
+           a window cut short must not throw the spacing far off. */
         int64_t measured;
         if(ok > 0) {
             measured = elapsed_us / ok;
             __int128 share = (__int128)interval * (ok + limited) / ok; /* no overflow */
             if(share < measured)
                 measured = (int64_t)share;
+        }
+        else if(hold == PACE_UNMEASURED) {
+            /* Twice the guess, not the window's length: a herd's first window holds the
+               attempts sent before the file existed as well, which take what the host passes
+               and whose successes nobody counts; on a loaded machine nothing of ours passes
+               for a while, and the length of that while is how slowly those processes run,
+               not the host's spacing. */
+            measured = interval * 2;
         }
         else {
             measured = elapsed_us > interval * 2 ? elapsed_us : interval * 2;

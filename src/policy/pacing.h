@@ -84,12 +84,13 @@ struct pace_lesson pace_start_interval(int64_t remembered_us, int64_t last_throt
                                        int64_t now_us, int64_t header_interval_us);
 /* elapsed_us: the window's length; queued: the slots still ahead at its end. A window with
    throttles measured the host's rate: it passed ok in elapsed_us (a fiftieth more spacing
-   keeps the next window under it; a measure near the last is averaged with it), unless a
-   throttle or two among many passed (a thirty-second slower, no measure). One at our own
-   capacity without any, with a queue still waiting, probes faster once the hold is over: by
-   halves while nothing was ever measured (a first guess far too slow), else by a sixteenth,
-   no faster than a thirty-second past trusted_us, the measure still trusted (pace_trusted),
-   and holds a window. A quiet window (below our capacity) goes back to the trusted measure
+   keeps the next window under it; a measure near the last is averaged with it; when none
+   passed, at least the window's length, but twice a first guess), unless a throttle or two
+   among many passed (a thirty-second slower, no measure). One at our own capacity without
+   any, with a queue still waiting, probes faster once the hold is over: by halves while
+   nothing was ever measured (a first guess far too slow), else by a sixteenth, no faster
+   than a thirty-second past trusted_us, the measure still trusted (pace_trusted), and holds
+   a window. A quiet window (below our capacity) goes back to the trusted measure
    when that is slower. Otherwise nothing moves. */
 struct pace_lesson pace_learn(int64_t interval_us, int64_t hold, int64_t elapsed_us, int64_t ok,
                               int64_t limited, int64_t queued, int64_t trusted_us);
