@@ -165,8 +165,8 @@ transfer then gets its state (a lock to put it in the table, one to take it out)
 header line and body chunk a trip through the gate (a few instructions for most lines once a
 2xx status line has decided, a few dozen for the status line), and its completion collected
 from libcurl's multi and queued for the program. No step is large; together they are several
-times the 1%. A 64 KiB answer halves the share (the third row) only because libcurl's own
-work grows a little: under callgrind the system calls that move the body count as single
+times the 1%. A 64 KiB answer (the third row, from fewer transfers and so noisier) adds
+little to either side: under callgrind the system calls that move the body count as single
 instructions.
 
 ### A transfer waiting for its retry
