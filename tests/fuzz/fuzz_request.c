@@ -1,10 +1,13 @@
 /* request_note_option on fuzzed sequences of options, against a model written the other way
-   round: the method is decided by the last option that names one, looking back from the end. */
+   round: the method is decided by the last option that names one, looking back from the end;
+   the upload flag by the last CURLOPT_UPLOAD or CURLOPT_PUT. And kept_options_has on any
+   number, against the list of options the library keeps, written out. */
 #define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 #include <string.h>
 
 #include "fuzz_input.h"
+#include "policy/kept_options.h"
 #include "policy/request.h"
 
 #define STEPS_MAX 32
@@ -68,9 +71,34 @@ static const char *model_method(const struct step *steps, int count)
     return model_base(steps, count, true);
 }
 
+static bool model_upload(const struct step *steps, int count)
+{
+    for(int i = count - 1; i >= 0; i--) {
+        if(steps[i].option == CURLOPT_UPLOAD || steps[i].option == CURLOPT_PUT)
+            return steps[i].number != 0;
+    }
+    return false;
+}
+
+static bool model_kept(int option)
+{
+    static const int others[] = {
+        CURLOPT_URL,           CURLOPT_HTTPHEADER,   CURLOPT_HTTPPROXYTUNNEL,
+        CURLOPT_WRITEFUNCTION, CURLOPT_WRITEDATA,    CURLOPT_HEADERFUNCTION,
+        CURLOPT_HEADERDATA,    CURLOPT_HEADER,       CURLOPT_READFUNCTION,
+        CURLOPT_READDATA,      CURLOPT_SEEKFUNCTION, CURLOPT_SEEKDATA};
+    for(size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        if(option == others[i])
+            return true;
+    }
+    return request_option_shapes(option);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz_input in = fuzz_input_from(data, size);
+    int any = (int)fuzz_u32(&in);
+    FUZZ_CHECK(kept_options_has(any) == model_kept(any));
     struct step steps[STEPS_MAX];
     struct request_shape shape = {0};
     int count = 0;
@@ -87,6 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const void *object = s->null_text ? NULL : s->text;
         request_note_option(&shape, s->option, s->number, object);
         FUZZ_CHECK(!strcmp(request_method(&shape), model_method(steps, count)));
+        FUZZ_CHECK(shape.upload == model_upload(steps, count));
     }
     return 0;
 }
