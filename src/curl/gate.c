@@ -190,6 +190,8 @@ static enum delivery release_held(struct gate *gate)
         size_t length = record->length - gate->release_offset;
         enum delivery result;
         if(record->type != RECORD_BODY) {
+            /* Held during an attempt, so header_to_body's rule, whatever the mode is now (a
+               release at the end of the call is made in GATE_PASS). */
             result = deliver_header(gate, data, length,
                                     gate->sinks.include_headers && record->type != RECORD_TRAILER,
                                     &gate->release_header_sent_to_body);

@@ -135,14 +135,11 @@ static struct handle_state *new_state(void *handle)
     return state;
 }
 
-struct handle_state *handles_find_or_add(void *handle)
+struct handle_state *handles_find_or_add_locked(void *handle)
 {
-    struct handle_state *state = remembered(handle);
-    if(state)
-        return state;
     lock_take(LOCK_HANDLE_TABLE);
     unsigned long generation = atomic_load_explicit(&handles_removals, memory_order_relaxed);
-    state = find_locked(handle);
+    struct handle_state *state = find_locked(handle);
     if(!state) {
         state = new_state(handle);
         if(state) {

@@ -62,18 +62,19 @@ struct handle_state {
 
 /* Lookup never allocates; find_or_add may (NULL when out of memory). */
 struct handle_state *handles_find(const void *handle);
-struct handle_state *handles_find_or_add(void *handle);
 
 /* The thread's memory of its last lookup (curl/last_found.h), for the lookup below. */
 extern atomic_ulong handles_removals __attribute__((visibility("hidden")));
 extern __thread struct last_found handles_last_found __attribute__((visibility("hidden")));
 
-/* handles_find_or_add, with the repeat of the last lookup inline: the setopt hook asks about
-   the same handle for each of the dozen options it keeps. */
-static inline struct handle_state *handles_find_or_add_inline(void *handle)
+/* The table's own find-or-add, under its lock; handles_find_or_add asks it on a miss. */
+struct handle_state *handles_find_or_add_locked(void *handle);
+
+/* Inline: the setopt hook asks about the same handle for each of the dozen options it keeps. */
+static inline struct handle_state *handles_find_or_add(void *handle)
 {
     struct handle_state *state = last_found_get(&handles_last_found, handle, &handles_removals);
-    return state ? state : handles_find_or_add(handle);
+    return state ? state : handles_find_or_add_locked(handle);
 }
 /* A new handle's state copied from another's (curl_easy_duphandle); NULL when out of memory. */
 struct handle_state *handles_duplicate(const struct handle_state *source, void *new_handle);

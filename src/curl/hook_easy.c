@@ -51,6 +51,33 @@ static bool is_gated(const struct handle_state *state, CURLoption option)
     return false;
 }
 
+static void note_option(struct handle_state *state, CURLoption option, union option_value value,
+                        const struct tryagain_config *config)
+{
+    settings_note(&state->program, option, value, config);
+    if(settings_callback_group(option) == WRITE_SIDE) /* the sinks are made of these alone */
+        handles_update_sinks(state);
+}
+
+/* A kept option on a handle with a state: true when noting it is all (the library's hook
+   stands in for it on the real handle), false when it must reach libcurl first, to be noted
+   once libcurl takes it. The first write or header function or data the program sets puts
+   the gate's callbacks in place, so that its others need not reach libcurl only to be
+   replaced. */
+static bool noted_instead_of_set(const struct real_curl *real, CURL *handle,
+                                 struct handle_state *state, CURLoption option,
+                                 union option_value value, const struct tryagain_config *config)
+{
+    bool installs = option != CURLOPT_HEADER && settings_callback_group(option) == WRITE_SIDE &&
+                    !state->installed.callbacks;
+    if(!installs && !is_gated(state, option))
+        return false;
+    note_option(state, option, value, config);
+    if(installs)
+        transfer_install_callbacks(real, handle, state);
+    return true;
+}
+
 #if SETOPT_TAKES_A_WORD
 /* A program sets dozens of options per transfer and the library keeps a few, so the others
    must cost next to nothing. On these ABIs the one variadic argument of curl_easy_setopt (a
@@ -72,7 +99,7 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
     const struct tryagain_config *config = runtime_config();
     if(!handle || !settings_notes(option) || config->max_attempts <= 1)
         return real->easy_setopt(handle, option, word);
-    struct handle_state *state = handles_find_or_add_inline(handle);
+    struct handle_state *state = handles_find_or_add(handle);
     if(!state)
         return real->easy_setopt(handle, option, word);
     union option_value value;
@@ -84,28 +111,11 @@ __attribute__((noinline)) static CURLcode set_option_word(CURL *handle, CURLopti
         value.function = (void (*)(void))(uintptr_t)word;
     else
         value.offset = (curl_off_t)word;
-    enum callback_group group = settings_callback_group(option);
-    if(group == WRITE_SIDE && option != CURLOPT_HEADER) {
-        /* The gate stands in from the first of these on: this option and the program's other
-           write-side ones are only noted, instead of each reaching libcurl to be replaced. */
-        settings_note(&state->program, option, value, config);
-        handles_update_sinks(state);
-        if(!state->installed.callbacks)
-            transfer_install_callbacks(real, handle, state);
+    if(noted_instead_of_set(real, handle, state, option, value, config))
         return CURLE_OK;
-    }
-    if(group != NOT_A_CALLBACK && is_gated(state, option)) {
-        settings_note(&state->program, option, value, config);
-        if(group == WRITE_SIDE)
-            handles_update_sinks(state);
-        return CURLE_OK;
-    }
     CURLcode code = real->easy_setopt(handle, option, word);
-    if(code == CURLE_OK) {
-        settings_note(&state->program, option, value, config);
-        if(group == WRITE_SIDE)
-            handles_update_sinks(state);
-    }
+    if(code == CURLE_OK)
+        note_option(state, option, value, config);
     return code;
 }
 
@@ -119,12 +129,6 @@ EXPORT CURLcode tryagain_easy_setopt(CURL *handle, CURLoption option, uint64_t w
     return set_option_word(handle, option, word, caller);
 }
 #else
-static void note_option(struct handle_state *state, CURLoption option, union option_value value)
-{
-    settings_note(&state->program, option, value, runtime_config());
-    if(settings_callback_group(option) == WRITE_SIDE) /* the sinks are made of these alone */
-        handles_update_sinks(state);
-}
 
 static CURLcode forward_option(const struct real_curl *real, CURL *handle, CURLoption option,
                                union option_value value)
@@ -144,25 +148,17 @@ static CURLcode forward_option(const struct real_curl *real, CURL *handle, CURLo
 static CURLcode set_noted_option(const struct real_curl *real, CURL *handle, CURLoption option,
                                  union option_value value)
 {
-    if(!retries_enabled())
+    const struct tryagain_config *config = runtime_config();
+    if(config->max_attempts <= 1)
         return forward_option(real, handle, option, value);
     struct handle_state *state = handles_find_or_add(handle);
     if(!state)
         return forward_option(real, handle, option, value);
-    if(is_gated(state, option)) {
-        note_option(state, option, value);
+    if(noted_instead_of_set(real, handle, state, option, value, config))
         return CURLE_OK;
-    }
-    if(settings_callback_group(option) == WRITE_SIDE && option != CURLOPT_HEADER) {
-        /* The gate stands in from now on: this option and the program's other write-side ones
-           are only noted, instead of each reaching libcurl and being replaced later. */
-        note_option(state, option, value);
-        transfer_install_callbacks(real, handle, state);
-        return CURLE_OK;
-    }
     CURLcode code = forward_option(real, handle, option, value);
     if(code == CURLE_OK)
-        note_option(state, option, value);
+        note_option(state, option, value, config);
     return code;
 }
 

@@ -6,7 +6,6 @@
 #include "curl/transfer.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <time.h>
 
 #include "curl/coordination.h"
