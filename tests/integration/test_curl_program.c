@@ -150,6 +150,25 @@ static void test_curlopt_header_on_a_file_url_is_libcurls_own(void **state)
     unlink(upload_path);
 }
 
+/* A transfer the library does not retry (a host TRYAGAIN_HOSTS leaves out) keeps libcurl's own
+   CURLOPT_HEADER, even when it is set before any write-side option: the header lines are in
+   the body as without the library. */
+static void test_curlopt_header_set_first_on_a_host_not_retried_is_libcurls_own(void **state)
+{
+    (void)state;
+    server_start(&server, "/a: 200 body=ok\n");
+    struct run_result without = {0};
+    run_program(&without, ARGV(fetch(), "--include-first", url("/a")), NULL, NULL, 0, false);
+    ASSERT_SHOWING_RUN(&without, without.exit_status == 0);
+    run_program(&run, ARGV(fetch(), "--include-first", url("/a")),
+                ENV(QUICK_RETRIES, "TRYAGAIN_HOSTS=api.example.com"), NULL, 0, true);
+    ASSERT_SHOWING_RUN(&run, run.exit_status == 0);
+    assert_int_equal(count_occurrences(run.out, run.out_len, "HTTP/1.1 200"), 1);
+    assert_int_equal(count_occurrences(without.out, without.out_len, "HTTP/1.1 200"), 1);
+    assert_true(!memcmp(run.out + run.out_len - 4, "\r\nok", 4));
+    run_result_free(&without);
+}
+
 static void test_sixteen_threads_at_once(void **state)
 {
     (void)state;
@@ -286,6 +305,7 @@ int main(void)
         T(test_copied_post_fields_resent),
         T(test_curlopt_header_shows_one_response),
         T(test_curlopt_header_on_a_file_url_is_libcurls_own),
+        T(test_curlopt_header_set_first_on_a_host_not_retried_is_libcurls_own),
         T(test_sixteen_threads_at_once),
         T(test_duplicated_handle_retries_on_its_own),
         T(test_reset_handle_forgets_earlier_options),

@@ -20,6 +20,7 @@ struct options {
     bool upload_seekable;
     bool upload_default_reader;
     bool include_headers;
+    bool include_headers_first; /* CURLOPT_HEADER before any write-side option */
     bool header_callback;
     bool fail_on_error;
     bool follow;
@@ -135,6 +136,8 @@ static CURLcode transfer(const struct options *o, const char *url, struct body *
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "stale");
         curl_easy_reset(curl);
     }
+    if(o->include_headers_first)
+        curl_easy_setopt(curl, CURLOPT_HEADER, 1L);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
@@ -287,6 +290,8 @@ static bool parse_arguments(int argc, char **argv, struct options *o)
             o->form = o->form_stream = true;
         else if(!strcmp(a, "--include"))
             o->include_headers = true;
+        else if(!strcmp(a, "--include-first"))
+            o->include_headers_first = true;
         else if(!strcmp(a, "--header-callback"))
             o->header_callback = true;
         else if(!strcmp(a, "--fail"))
