@@ -7,20 +7,19 @@ bench:
 	scripts/bench.sh
 
 # The least a preloaded hook can cost (tests/bench/floor_preload.c), measured beside the library
-# by scripts/bench_multi.sh: floor_route.so only passes calls on to the caller's libcurl,
-# floor_gate.so also puts forwarding write and header callbacks in place.
+# by scripts/bench_multi.sh: floor_bare.so only jumps on to libcurl, floor_route.so routes each
+# call to its caller's libcurl, floor_gate.so also puts forwarding write and header callbacks in
+# place, floor_got.so settles the routing of curl_easy_setopt once per calling object, in its
+# GOT slot.
 FLOOR_SRC := tests/bench/floor_preload.c
-FLOOR_LIBS := $(BUILD)/tests/bench/floor_bare.so $(BUILD)/tests/bench/floor_route.so \
-              $(BUILD)/tests/bench/floor_gate.so
 FLOOR_FLAGS = $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -shared -fvisibility=hidden -ftls-model=initial-exec
-$(BUILD)/tests/bench/floor_route.so: $(FLOOR_SRC)
+FLOOR_DEFINES_bare := -DFLOOR_BARE
+FLOOR_DEFINES_route :=
+FLOOR_DEFINES_gate := -DFLOOR_GATE
+FLOOR_DEFINES_got := -DFLOOR_GATE -DFLOOR_GOT
+FLOOR_LIBS := $(foreach floor,bare route gate got,$(BUILD)/tests/bench/floor_$(floor).so)
+$(BUILD)/tests/bench/floor_%.so: $(FLOOR_SRC)
 	@mkdir -p $(@D)
-	$(CC) $(FLOOR_FLAGS) -o $@ $< -ldl -lpthread
-$(BUILD)/tests/bench/floor_gate.so: $(FLOOR_SRC)
-	@mkdir -p $(@D)
-	$(CC) $(FLOOR_FLAGS) -DFLOOR_GATE -o $@ $< -ldl -lpthread
+	$(CC) $(FLOOR_FLAGS) $(FLOOR_DEFINES_$*) -o $@ $< -ldl -lpthread
 .PHONY: floor
 floor: $(FLOOR_LIBS)
-$(BUILD)/tests/bench/floor_bare.so: $(FLOOR_SRC)
-	@mkdir -p $(@D)
-	$(CC) $(FLOOR_FLAGS) -DFLOOR_BARE -o $@ $< -ldl -lpthread

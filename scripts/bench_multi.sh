@@ -55,8 +55,9 @@ if [[ $active != *"stats: 5 transfers"* ]]; then
     echo "bench: libtryagain.so does not see curl -Z's transfers: $active" >&2
     exit 1
 fi
-# The floor models must be in the path and must not change what curl writes.
-for floor in floor_bare floor_route floor_gate; do
+floor_sides=(floor_bare floor_route floor_gate floor_got)
+# The floor models must not change what curl writes.
+for floor in "${floor_sides[@]}"; do
     if ! cmp -s <(curl -s -Z "$url?[1-3]" 2>/dev/null) \
         <(LD_PRELOAD="$floors/$floor.so" curl -s -Z "$url?[1-3]" 2>/dev/null); then
         echo "bench: curl -Z under $floor.so writes other bytes than without it" >&2
@@ -71,43 +72,51 @@ per_transfer() {
     s=$(instructions "$1" "$3" "${4:-$url}")
     awk -v l="$l" -v s="$s" -v n=$(($2 - $3)) 'BEGIN { printf "%.0f", (l - s) / n }'
 }
-percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", 100 * (a - b) / b }'; }
-per_without=()
-per_with=()
-per_off=()
-per_64k_without=()
-per_64k_with=()
-per_floor_bare=()
-per_floor_route=()
-per_floor_gate=()
+percent() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", 100 * (a - b) / b }'; }
+sides=(without with off "${floor_sides[@]}")
+declare -A runs=() # side -> the per-transfer values of its repeats, space-separated
 for _ in $(seq "$repeats"); do
-    per_without+=("$(per_transfer without "$long" "$short")")
-    per_with+=("$(per_transfer with "$long" "$short")")
-    per_off+=("$(per_transfer off "$long" "$short")")
-    per_floor_bare+=("$(per_transfer floor_bare "$long" "$short")")
-    per_floor_route+=("$(per_transfer floor_route "$long" "$short")")
-    per_floor_gate+=("$(per_transfer floor_gate "$long" "$short")")
+    for side in "${sides[@]}"; do
+        runs[$side]+="$(per_transfer "$side" "$long" "$short") "
+    done
     # 64 KiB answers: fewer transfers, as each takes longer under valgrind.
-    per_64k_without+=("$(per_transfer without 100 50 "$url_64k")")
-    per_64k_with+=("$(per_transfer with 100 50 "$url_64k")")
+    runs[64k_without]+="$(per_transfer without 100 50 "$url_64k") "
+    runs[64k_with]+="$(per_transfer with 100 50 "$url_64k") "
 done
 bench_nginx_stop
-ir_without=$(bench_median "${per_without[@]}")
-ir_with=$(bench_median "${per_with[@]}")
-ir_off=$(bench_median "${per_off[@]}")
-ir_64k_without=$(bench_median "${per_64k_without[@]}")
-ir_64k_with=$(bench_median "${per_64k_with[@]}")
-ir_percent=$(percent "$ir_with" "$ir_without")
-ir_off_percent=$(percent "$ir_off" "$ir_without")
-ir_floor_bare=$(bench_median "${per_floor_bare[@]}")
-ir_floor_route=$(bench_median "${per_floor_route[@]}")
-ir_floor_gate=$(bench_median "${per_floor_gate[@]}")
-floor_bare_percent=$(percent "$ir_floor_bare" "$ir_without")
-floor_route_percent=$(percent "$ir_floor_route" "$ir_without")
-floor_gate_percent=$(percent "$ir_floor_gate" "$ir_without")
-ir_64k_percent=$(percent "$ir_64k_with" "$ir_64k_without")
-ir_verdict=$(awk -v p="$ir_percent" 'BEGIN { print (p <= 1.0) ? "met" : "**not met**" }')
-ir_runs="without: $(printf '%s\n' "${per_without[@]}" | paste -sd' '); with: $(printf '%s\n' "${per_with[@]}" | paste -sd' '); retries off: $(printf '%s\n' "${per_off[@]}" | paste -sd' '); floors: $(printf '%s\n' "${per_floor_bare[@]}" | paste -sd' ') / $(printf '%s\n' "${per_floor_route[@]}" | paste -sd' ') / $(printf '%s\n' "${per_floor_gate[@]}" | paste -sd' ')"
+declare -A median=() added=()
+for side in "${!runs[@]}"; do
+    # shellcheck disable=SC2086 # the values are numbers, split on purpose
+    median[$side]=$(bench_median ${runs[$side]})
+done
+for side in with off "${floor_sides[@]}"; do
+    added[$side]=$(percent "${median[$side]}" "${median[without]}")
+done
+ir_64k_percent=$(percent "${median[64k_with]}" "${median[64k_without]}")
+ir_verdict=$(awk -v p="${added[with]}" 'BEGIN { print (p <= 1.0) ? "met" : "**not met**" }')
+ir_runs=$(for side in "${sides[@]}"; do printf '%s: %s; ' "$side" "${runs[$side]% }"; done)
+ir_runs=${ir_runs%; }
+
+# own SIDE: the instructions per transfer spent in the preloaded object's own code (self cost),
+# from the last repeat's two runs of SIDE. Unlike the whole run, this does not move with how many
+# rounds of curl_multi_perform the timing of the loopback gave curl.
+own() {
+    local side=$1 object
+    case $side in
+    floor_*) object="$side.so" ;;
+    *) object=libtryagain.so ;;
+    esac
+    for count in "$long" "$short"; do
+        callgrind_annotate --inclusive=no --auto=no --threshold=100 "$work/cg.$side.$count" 2>/dev/null |
+            awk -v object="$object]" 'index($0, object) || (/[ \/](src|tests\/bench)\// && !/\[/) { gsub(",", "", $1); total += $1 }
+                END { print total + 0 }'
+    done | paste -sd' ' | awk -v n=$((long - short)) '{ printf "%.0f", ($1 - $2) / n }'
+}
+declare -A own_ir=() own_share=()
+for side in with off "${floor_sides[@]}"; do
+    own_ir[$side]=$(own "$side")
+    own_share[$side]=$(awk -v a="${own_ir[$side]}" -v b="${median[without]}" 'BEGIN { printf "%.2f", 100 * a / b }')
+done
 
 # Where the added instructions go: the library's own functions (self cost) in the last pair of
 # "with" runs, per transfer, the largest first; calls into libc and libcurl it makes are not in
@@ -122,7 +131,6 @@ breakdown=$(
         END { for (n in l) { per = (l[n] - s[n]) / (long - short); total += per; if (per >= 1) printf "%.0f %s\n", per, n }
               printf "%.0f TOTAL\n", total }' | sort -rn
 )
-breakdown_total=$(awk '$2 == "TOTAL" { print $1 }' <<<"$breakdown")
 breakdown_rows=$(awk '$2 != "TOTAL" && NR <= 13 { printf "| `%s` | %s |\n", $2, $1 }' <<<"$breakdown")
 
 # Instructions of a curl -Z run whose one transfer waits 2 s for its retry, against the same
@@ -165,14 +173,27 @@ a run of $short, divided by $((long - short)); the median of $repeats such diffe
 
 | | without | with tryagain | added | goal |
 |---|---:|---:|---:|---|
-| instructions per transfer (callgrind) | $ir_without | $ir_with | +$ir_percent% | at most +1%: $ir_verdict |
-| the same with \`TRYAGAIN_MAX_ATTEMPTS=1\` (hooks in the path, retries off) | $ir_without | $ir_off | +$ir_off_percent% | |
-| a 64 KiB answer instead of 17 bytes (100 minus 50 transfers) | $ir_64k_without | $ir_64k_with | +$ir_64k_percent% | |
-| floor 1: a preload whose hooks only jump on to libcurl | $ir_without | $ir_floor_bare | +$floor_bare_percent% | |
-| floor 2: the same, each call routed to its caller's libcurl | $ir_without | $ir_floor_route | +$floor_route_percent% | |
-| floor 3: floor 2, and the write and header callbacks gated | $ir_without | $ir_floor_gate | +$floor_gate_percent% | |
+| instructions per transfer (callgrind) | ${median[without]} | ${median[with]} | ${added[with]}% | at most +1%: $ir_verdict |
+| the same with \`TRYAGAIN_MAX_ATTEMPTS=1\` (hooks in the path, retries off) | ${median[without]} | ${median[off]} | ${added[off]}% | |
+| a 64 KiB answer instead of 17 bytes (100 minus 50 transfers) | ${median[64k_without]} | ${median[64k_with]} | $ir_64k_percent% | |
 
-The library's own instructions per transfer, by function (self cost; $breakdown_total in
+The floors: models of a hook (\`tests/bench/floor_preload.c\`, below), each preloaded in the
+library's place in the same runs; curl's output is checked to be the same under each. The
+whole run moves by up to 2% from one run to the next, on either side, with the number of
+rounds of \`curl_multi_perform\` the loopback's timing gives curl; the instructions spent in
+the preloaded object's own code (its functions' self cost, from the last repeat) do not, and
+are the sturdier figure. Both leave out the libc and libcurl work a hook asks for.
+
+| preloaded | whole run, per transfer | added | its own code, per transfer | share of a transfer |
+|---|---:|---:|---:|---:|
+| libtryagain.so | ${median[with]} | ${added[with]}% | ${own_ir[with]} | ${own_share[with]}% |
+| libtryagain.so, retries off | ${median[off]} | ${added[off]}% | ${own_ir[off]} | ${own_share[off]}% |
+| floor 1: each hook only jumps on to libcurl | ${median[floor_bare]} | ${added[floor_bare]}% | ${own_ir[floor_bare]} | ${own_share[floor_bare]}% |
+| floor 2: each call routed to its caller's libcurl | ${median[floor_route]} | ${added[floor_route]}% | ${own_ir[floor_route]} | ${own_share[floor_route]}% |
+| floor 3: floor 2, and the write and header callbacks gated | ${median[floor_gate]} | ${added[floor_gate]}% | ${own_ir[floor_gate]} | ${own_share[floor_gate]}% |
+| floor 4: floor 3, with setopt's routing settled in each caller's GOT slot | ${median[floor_got]} | ${added[floor_got]}% | ${own_ir[floor_got]} | ${own_share[floor_got]}% |
+
+The library's own instructions per transfer, by function (self cost; ${own_ir[with]} in
 all, the rest of the difference is libc and libcurl work it asks for: allocations, the lock of
 its handle table, the options it sets to put its callbacks in place):
 
@@ -180,32 +201,42 @@ its handle table, the options it sets to put its callbacks in place):
 |---|---:|
 $breakdown_rows
 
-**Why 1% cannot be met.** 1% of a transfer here is $((ir_without / 100)) instructions. The
-floor rows measure models of a hook (\`tests/bench/floor_preload.c\`), each preloaded in
-place of the library in the same runs; curl's output is checked to be unchanged under each.
-They do not retry, and keep nothing the issue's other parts need:
+**Why 1% is out of reach.** 1% of a transfer here is $((median[without] / 100)) instructions.
+The floors do not retry, and keep nothing the issue's other parts need:
 
 - **Floor 1** exports the hooks curl -Z calls on each transfer (\`curl_easy_setopt\` about 90
   times, \`curl_multi_perform\`, \`_poll\`, \`_info_read\`, \`_add_handle\`,
-  \`_remove_handle\`, \`curl_easy_cleanup\`), and each is one jump. This is the price of being
-  in the path at all.
-- **Floor 2** adds what the library must do on every call, because a process can hold two
+  \`_remove_handle\`, \`curl_easy_cleanup\`), and each is one jump: the price of being in the
+  path at all.
+- **Floor 2** adds what the library does on every call, because a process can hold two
   libcurls (PHP or Python with an FFI's or a wheel's own): the caller's object, remembered per
   thread and checked against the return address, picks the libcurl. It is the library's own
-  fast path, a few instructions per call.
+  fast path: about 8 instructions per call more than floor 1, about 100 calls per transfer.
 - **Floor 3** adds the least the one-response guarantee needs. The program's write and header
   callbacks are noted per handle, found through a locked table with a per-thread memory, and
   replaced by forwarding callbacks that look at the status line. Its records are reused, so
   nothing is allocated per transfer.
+- **Floor 4** is floor 3 with the routing of \`curl_easy_setopt\` settled once per calling
+  object: at an object's first call, its GOT slot for the function is pointed at a copy of the
+  hook bound to its libcurl.
 
-Floor 3 alone is more than 1%. libcurl has no getter for a handle's callbacks, so the hook
-must be in \`curl_easy_setopt\`'s path. Routing can only be skipped where a process holds one
-libcurl, and nothing cheap tells a hook that a second one was loaded before the first call
-that needs it. What the library adds above floor 3 is the rest of the issue: the URL, method,
-upload and rewind options noted, the host's policy and shared pacing looked up, each
-completion judged and queued. A 64 KiB answer (the third row, from fewer transfers and so
-noisier) adds little to either side: under callgrind, the system calls that move the body
-count as single instructions.
+The library must be in \`curl_easy_setopt\`'s path, since libcurl has no getter for a handle's
+callbacks. It must route each call unless it knows that the process holds one libcurl, and
+a preloaded library cannot know that cheaply: glibc loads NSS and gconv modules without
+calling \`dlopen\` (an NSS module can link libcurl), and the \`dlopen\` hook has to jump to
+glibc's, so nothing of it runs after a load. Floor 3's own code alone is
+${own_share[floor_gate]}% of a transfer. Floor 4 shows the one way around it, writing into
+each calling object's relocated memory. The library does not do that
+(\`docs/internals/symbol-binding.md\`), and it would leave
+$(awk -v a="${own_ir[floor_got]}" -v b="${median[without]}" 'BEGIN { printf "%.0f", b / 100 - a }')
+instructions per transfer for the rest of the issue: noting the URL, method, upload and
+rewind options, looking up the host's policy and shared pacing, and judging and queueing each
+completion. The library spends about
+$(awk -v a="${own_ir[with]}" -v b="${own_ir[floor_gate]}" 'BEGIN { printf "%.0f", a - b }') on
+those now.
+
+A 64 KiB answer (the third row, from fewer transfers and so noisier) adds little to either
+side: under callgrind, the system calls that move the body count as single instructions.
 
 ### A transfer waiting for its retry
 

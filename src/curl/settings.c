@@ -60,8 +60,12 @@ static bool says_http(const char *url)
 /* Decided once, when the URL is set, rather than on every perform. */
 static bool url_is_retried(const char *text, const struct tryagain_config *config)
 {
+    if(!text)
+        return false;
+    if(config->hosts.count == 0) /* every host: the host's name does not matter */
+        return url_is_http_with_host(text);
     struct url_parts url;
-    if(!text || !url_split(text, &url) || !url_is_http(&url))
+    if(!url_split(text, &url) || !url_is_http(&url))
         return false;
     return host_patterns_match(&config->hosts, url.host, url.host_len);
 }

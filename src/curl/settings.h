@@ -23,7 +23,12 @@ union option_value {
 };
 
 /* The program's callback options, by which of the library's hooks stands in for them. */
-enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
+enum callback_group {
+    NOT_A_CALLBACK = KEPT_NOT_A_CALLBACK,
+    WRITE_SIDE = KEPT_WRITE_SIDE,
+    READ_SIDE = KEPT_READ_SIDE,
+    SEEK_SIDE = KEPT_SEEK_SIDE
+};
 
 #define SETTINGS_URL_INLINE 160
 
@@ -58,25 +63,10 @@ struct program_settings {
     char origin[ORIGIN_MAX];
 };
 
-/* Inline: asked of every option the library keeps, twice. */
+/* Inline: asked of every option the library keeps, two or three times. */
 static inline enum callback_group settings_callback_group(CURLoption option)
 {
-    switch(option) {
-    case CURLOPT_WRITEFUNCTION:
-    case CURLOPT_WRITEDATA:
-    case CURLOPT_HEADERFUNCTION:
-    case CURLOPT_HEADERDATA:
-    case CURLOPT_HEADER:
-        return WRITE_SIDE;
-    case CURLOPT_READFUNCTION:
-    case CURLOPT_READDATA:
-        return READ_SIDE;
-    case CURLOPT_SEEKFUNCTION:
-    case CURLOPT_SEEKDATA:
-        return SEEK_SIDE;
-    default:
-        return NOT_A_CALLBACK;
-    }
+    return (enum callback_group)kept_options_group((int)option);
 }
 
 /* True for every option settings_note keeps: callbacks, the URL, the request's shape. Asked of

@@ -59,6 +59,35 @@ bool url_split(const char *text, struct url_parts *out)
     return out->host_len > 0;
 }
 
+/* What ends an authority (the usual case's scan), and the '@' that sends it to url_split. */
+enum { AUTHORITY_GOES_ON, AUTHORITY_ENDS, AUTHORITY_HAS_USER };
+static const unsigned char authority_stops[256] = {
+    ['\0'] = AUTHORITY_ENDS, ['/'] = AUTHORITY_ENDS,     ['?'] = AUTHORITY_ENDS,
+    ['#'] = AUTHORITY_ENDS,  ['@'] = AUTHORITY_HAS_USER,
+};
+
+bool url_is_http_with_host(const char *text)
+{
+    const char *authority = NULL;
+    if(text[0] == 'h' && text[1] == 't' && text[2] == 't' && text[3] == 'p') {
+        if(text[4] == ':' && text[5] == '/' && text[6] == '/')
+            authority = text + 7;
+        else if(text[4] == 's' && text[5] == ':' && text[6] == '/' && text[7] == '/')
+            authority = text + 8;
+    }
+    if(authority) {
+        const char *end = authority;
+        while(authority_stops[(unsigned char)*end] == AUTHORITY_GOES_ON)
+            end++;
+        /* A host with no user before it, and neither bracketed nor empty before a port. */
+        if(authority_stops[(unsigned char)*end] == AUTHORITY_ENDS && end > authority &&
+           authority[0] != ':' && authority[0] != '[')
+            return true;
+    }
+    struct url_parts parts;
+    return url_split(text, &parts) && url_is_http(&parts);
+}
+
 bool url_is_http(const struct url_parts *parts)
 {
     /* By hand: asked of every URL a program sets. */

@@ -15,6 +15,10 @@ struct url_parts {
 /* False when text is not scheme://authority... (curl's scheme-less "host/path" is read as http). */
 bool url_split(const char *text, struct url_parts *out);
 bool url_is_http(const struct url_parts *parts);
+/* url_split(text, ...) && url_is_http(...), with no parts wanted: asked of every URL a program
+   sets while every host is retried, so the usual "http(s)://host[:port]/..." is answered in
+   one pass over its authority. */
+bool url_is_http_with_host(const char *text);
 
 /* Copies url into buffer with the user:password, every query value and the fragment replaced,
    so a log line never holds a secret. Always NUL-terminates; truncates with "..." when the

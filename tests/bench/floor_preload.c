@@ -1,5 +1,5 @@
 /* The least any preloaded libcurl hook can cost, for scripts/bench_multi.sh to measure beside
-   libtryagain.so: a model, not a retry library. It is built three times.
+   libtryagain.so: a model, not a retry library. It is built four times.
 
    floor_bare.so (FLOOR_BARE) passes every call it exports straight on to the one libcurl
    RTLD_NEXT finds: a jump, nothing else. Wrong where a process holds two libcurls.
@@ -14,6 +14,13 @@
    pass every line and chunk on after a glance at the status line. It keeps no URL, method,
    upload or rewind state, looks at no header, and never retries: all of that is extra.
 
+   floor_got.so (FLOOR_GOT, with FLOOR_GATE; x86-64) settles the routing of curl_easy_setopt
+   once per calling object instead of on each call: at an object's first call it points that
+   object's GOT slot for curl_easy_setopt at a copy of the hook bound to its libcurl, which
+   needs no check of the caller. This writes into another object's relocated memory (an
+   mprotect of its RELRO page when the program is linked with -z now), which libtryagain.so does
+   not do (docs/internals/symbol-binding.md); the model shows what that would save.
+
    Only one libcurl is looked for (RTLD_NEXT): the slow path is the same shape as the library's
    but is not what is measured, since it runs once per caller object. Exported: the hooks
    curl -Z calls for each transfer, and nothing else, so that this is a lower bound. */
@@ -27,8 +34,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef FLOOR_GOT
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 #define EXPORT __attribute__((visibility("default")))
+
+/* The variadic argument as a word, as libtryagain.so takes it on x86-64 and aarch64. */
+EXPORT CURLcode floor_easy_setopt(CURL *handle, CURLoption option,
+                                  uint64_t word) __asm__("curl_easy_setopt");
 
 struct table {
     CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
@@ -77,7 +92,76 @@ static __thread const struct span *last_span = &no_span;
 struct span_search {
     uintptr_t address;
     struct span found;
+    const struct dl_phdr_info *object; /* valid inside dl_iterate_phdr's callback only */
 };
+
+#ifdef FLOOR_GOT
+static CURLcode bound_easy_setopt(CURL *handle, CURLoption option, uint64_t word);
+
+/* glibc adds the load bias to these entries in place on x86-64; a read-only dynamic section
+   (the vDSO's) keeps them relative. */
+static uintptr_t dynamic_address(const struct dl_phdr_info *info, uintptr_t value)
+{
+    return value < info->dlpi_addr ? value + info->dlpi_addr : value;
+}
+
+/* The object's GOT slot for curl_easy_setopt, pointed at bound_easy_setopt when it holds the
+   exported hook; left as it is on any doubt (then the calls stay on the routed path). */
+static void settle_setopt_slot(const struct dl_phdr_info *info)
+{
+#ifdef __x86_64__
+    const ElfW(Dyn) *dynamic = NULL;
+    uintptr_t relro_start = 0, relro_end = 0;
+    for(int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        if(segment->p_type == PT_DYNAMIC)
+            dynamic = (const ElfW(Dyn) *)(info->dlpi_addr + segment->p_vaddr);
+        if(segment->p_type == PT_GNU_RELRO) {
+            relro_start = info->dlpi_addr + segment->p_vaddr;
+            relro_end = relro_start + segment->p_memsz;
+        }
+    }
+    if(!dynamic)
+        return;
+    const ElfW(Rela) *relocations = NULL;
+    size_t relocations_size = 0;
+    const ElfW(Sym) *symbols = NULL;
+    const char *strings = NULL;
+    for(const ElfW(Dyn) *entry = dynamic; entry->d_tag != DT_NULL; entry++) {
+        if(entry->d_tag == DT_JMPREL)
+            relocations = (const ElfW(Rela) *)dynamic_address(info, entry->d_un.d_ptr);
+        else if(entry->d_tag == DT_PLTRELSZ)
+            relocations_size = entry->d_un.d_val;
+        else if(entry->d_tag == DT_SYMTAB)
+            symbols = (const ElfW(Sym) *)dynamic_address(info, entry->d_un.d_ptr);
+        else if(entry->d_tag == DT_STRTAB)
+            strings = (const char *)dynamic_address(info, entry->d_un.d_ptr);
+    }
+    if(!relocations || !symbols || !strings)
+        return;
+    for(size_t i = 0; i < relocations_size / sizeof(*relocations); i++) {
+        const ElfW(Rela) *relocation = &relocations[i];
+        if(ELF64_R_TYPE(relocation->r_info) != R_X86_64_JUMP_SLOT ||
+           strcmp(strings + symbols[ELF64_R_SYM(relocation->r_info)].st_name, "curl_easy_setopt"))
+            continue;
+        void **slot = (void **)(info->dlpi_addr + relocation->r_offset);
+        if(*slot != (void *)floor_easy_setopt)
+            return;
+        bool read_only = (uintptr_t)slot >= relro_start && (uintptr_t)slot < relro_end;
+        uintptr_t page_size = (uintptr_t)sysconf(_SC_PAGESIZE);
+        void *page = (void *)((uintptr_t)slot & ~(page_size - 1));
+        if(read_only && mprotect(page, page_size, PROT_READ | PROT_WRITE))
+            return;
+        __atomic_store_n(slot, (void *)bound_easy_setopt, __ATOMIC_RELEASE);
+        if(read_only)
+            mprotect(page, page_size, PROT_READ);
+        return;
+    }
+#else
+    (void)info;
+#endif
+}
+#endif
 
 static int find_object(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -98,6 +182,9 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *data)
         return 0;
     search->found.start = low;
     search->found.end = high;
+#ifdef FLOOR_GOT
+    settle_setopt_slot(info);
+#endif
     return 1;
 }
 
@@ -270,9 +357,16 @@ __attribute__((noinline)) static CURLcode set_noted(CURL *handle, CURLoption opt
 }
 #endif
 
-/* The variadic argument as a word, as libtryagain.so takes it on x86-64 and aarch64. */
-EXPORT CURLcode floor_easy_setopt(CURL *handle, CURLoption option,
-                                  uint64_t word) __asm__("curl_easy_setopt");
+#ifdef FLOOR_GOT
+/* Where a settled slot leads: the one libcurl's, so no check of the caller. */
+static CURLcode bound_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
+{
+    if(__builtin_expect(!NOTED(option), 1))
+        return the_table.easy_setopt(handle, option, word);
+    return set_noted(handle, option, word, __builtin_return_address(0));
+}
+#endif
+
 EXPORT CURLcode floor_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
 {
     const void *caller = __builtin_return_address(0);

@@ -146,6 +146,18 @@ static void the_hooks_note_exactly_these_options(void **state)
         if(settings_notes((CURLoption)option) != expected)
             fail_msg("option %d: settings_notes says %d", option, !expected);
         noted += expected;
+        enum callback_group group = NOT_A_CALLBACK;
+        if(option == CURLOPT_WRITEFUNCTION || option == CURLOPT_WRITEDATA ||
+           option == CURLOPT_HEADERFUNCTION || option == CURLOPT_HEADERDATA ||
+           option == CURLOPT_HEADER)
+            group = WRITE_SIDE;
+        else if(option == CURLOPT_READFUNCTION || option == CURLOPT_READDATA)
+            group = READ_SIDE;
+        else if(option == CURLOPT_SEEKFUNCTION || option == CURLOPT_SEEKDATA)
+            group = SEEK_SIDE;
+        if(settings_callback_group((CURLoption)option) != group)
+            fail_msg("option %d: in callback group %d, not %d", option,
+                     settings_callback_group((CURLoption)option), group);
     }
     assert_int_equal(noted, 22);
 }

@@ -96,6 +96,42 @@ static void only_http_and_https_are_http(void **state)
     }
 }
 
+/* The one-pass answer, on the URLs it takes itself and on those it hands to url_split. */
+static void http_with_host_agrees_with_split(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        bool expected;
+    } cases[] = {
+        {"http://127.0.0.1:8080/x?y#z", true},
+        {"https://a", true},
+        {"http://a?q", true},
+        {"http://a#f", true},
+        {"http://[::1]:80/", true},
+        {"http://u:p@a/", true},
+        {"HTTP://a/", true},
+        {"a.example/path", true},
+        {"http://", false},
+        {"http:///path", false},
+        {"http://:80/", false},
+        {"http://user@/", false},
+        {"http://[::1", false},
+        {"ftp://a/", false},
+        {"httpx://a/", false},
+        {"", false},
+        {"h", true},
+        {"http:/a", true}, /* no "//": a scheme-less host "http:/a" */
+    };
+    for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct url_parts parts;
+        bool split = url_split(cases[i].url, &parts) && url_is_http(&parts);
+        if(split != cases[i].expected || url_is_http_with_host(cases[i].url) != split)
+            fail_msg("\"%s\": split says %d, one pass %d, expected %d", cases[i].url, split,
+                     url_is_http_with_host(cases[i].url), cases[i].expected);
+    }
+}
+
 static void assert_redacted(const char *url, const char *expected)
 {
     char buffer[512];
@@ -232,6 +268,7 @@ int main(void)
         cmocka_unit_test(split_reads_a_schemeless_url_as_http),
         cmocka_unit_test(split_rejects_urls_without_a_host),
         cmocka_unit_test(only_http_and_https_are_http),
+        cmocka_unit_test(http_with_host_agrees_with_split),
         cmocka_unit_test(redact_keeps_a_plain_url),
         cmocka_unit_test(redact_hides_user_and_password),
         cmocka_unit_test(redact_hides_every_query_value),
