@@ -182,7 +182,8 @@ library's place in the same runs; curl's output is checked to be the same under 
 whole run moves by up to 2% from one run to the next, on either side, with the number of
 rounds of \`curl_multi_perform\` the loopback's timing gives curl; the instructions spent in
 the preloaded object's own code (its functions' self cost, from the last repeat) do not, and
-are the sturdier figure. Both leave out the libc and libcurl work a hook asks for.
+are the sturdier figure. That column leaves out the libc and libcurl work a hook asks for (its
+locks, the options it sets to put its callbacks in place), which the whole run counts.
 
 | preloaded | whole run, per transfer | added | its own code, per transfer | share of a transfer |
 |---|---:|---:|---:|---:|
@@ -202,12 +203,12 @@ its handle table, the options it sets to put its callbacks in place):
 $breakdown_rows
 
 **Why 1% is out of reach.** 1% of a transfer here is $((median[without] / 100)) instructions.
-The floors do not retry, and keep nothing the issue's other parts need:
+The floors do not retry, and keep nothing else that retries need:
 
-- **Floor 1** exports the hooks curl -Z calls on each transfer (\`curl_easy_setopt\` about 90
+- **Floor 1** exports the hooks a curl -Z transfer calls (\`curl_easy_setopt\` about 90
   times, \`curl_multi_perform\`, \`_poll\`, \`_info_read\`, \`_add_handle\`,
-  \`_remove_handle\`, \`curl_easy_cleanup\`), and each is one jump: the price of being in the
-  path at all.
+  \`_remove_handle\`, \`curl_easy_cleanup\`; also \`_wait\` and \`_timeout\`), and each is one
+  jump: the price of being in the path at all.
 - **Floor 2** adds what the library does on every call, because a process can hold two
   libcurls (PHP or Python with an FFI's or a wheel's own): the caller's object, remembered per
   thread and checked against the return address, picks the libcurl. It is the library's own
@@ -227,10 +228,11 @@ calling \`dlopen\` (an NSS module can link libcurl), and the \`dlopen\` hook has
 glibc's, so nothing of it runs after a load. Floor 3's own code alone is
 ${own_share[floor_gate]}% of a transfer. Floor 4 shows the one way around it, writing into
 each calling object's relocated memory. The library does not do that
-(\`docs/internals/symbol-binding.md\`), and it would leave
-$(awk -v a="${own_ir[floor_got]}" -v b="${median[without]}" 'BEGIN { printf "%.0f", b / 100 - a }')
-instructions per transfer for the rest of the issue: noting the URL, method, upload and
-rewind options, looking up the host's policy and shared pacing, and judging and queueing each
+(\`docs/internals/symbol-binding.md\`). It would leave at most
+$(awk -v a="${own_ir[floor_got]}" -v b="${median[without]}" 'BEGIN { r = b / 100 - a; printf "%.0f", r > 0 ? r : 0 }')
+instructions per transfer (1% less floor 4's own code, before the libc and libcurl work it
+asks for) for everything else the library does: noting the URL, method, upload and rewind
+options, looking up the host's policy and shared pacing, and judging and queueing each
 completion. The library spends about
 $(awk -v a="${own_ir[with]}" -v b="${own_ir[floor_gate]}" 'BEGIN { printf "%.0f", a - b }') on
 those now.

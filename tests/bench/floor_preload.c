@@ -14,12 +14,13 @@
    pass every line and chunk on after a glance at the status line. It keeps no URL, method,
    upload or rewind state, looks at no header, and never retries: all of that is extra.
 
-   floor_got.so (FLOOR_GOT, with FLOOR_GATE; x86-64) settles the routing of curl_easy_setopt
+   floor_got.so (FLOOR_GOT, with FLOOR_GATE) settles the routing of curl_easy_setopt
    once per calling object instead of on each call: at an object's first call it points that
    object's GOT slot for curl_easy_setopt at a copy of the hook bound to its libcurl, which
    needs no check of the caller. This writes into another object's relocated memory (an
    mprotect of its RELRO page when the program is linked with -z now), which libtryagain.so does
-   not do (docs/internals/symbol-binding.md); the model shows what that would save.
+   not do (docs/internals/symbol-binding.md); the model shows what that would save. Only on
+   x86-64 (SETTLES_SLOTS): elsewhere it is floor_gate.so again.
 
    Only one libcurl is looked for (RTLD_NEXT): the slow path is the same shape as the library's
    but is not what is measured, since it runs once per caller object. Exported: the hooks
@@ -40,6 +41,10 @@
 #endif
 
 #define EXPORT __attribute__((visibility("default")))
+
+#if defined(FLOOR_GOT) && defined(__x86_64__)
+#define SETTLES_SLOTS 1
+#endif
 
 /* The variadic argument as a word, as libtryagain.so takes it on x86-64 and aarch64. */
 EXPORT CURLcode floor_easy_setopt(CURL *handle, CURLoption option,
@@ -95,7 +100,7 @@ struct span_search {
     const struct dl_phdr_info *object; /* valid inside dl_iterate_phdr's callback only */
 };
 
-#ifdef FLOOR_GOT
+#ifdef SETTLES_SLOTS
 static CURLcode bound_easy_setopt(CURL *handle, CURLoption option, uint64_t word);
 
 /* glibc adds the load bias to these entries in place on x86-64; a read-only dynamic section
@@ -109,7 +114,6 @@ static uintptr_t dynamic_address(const struct dl_phdr_info *info, uintptr_t valu
    exported hook; left as it is on any doubt (then the calls stay on the routed path). */
 static void settle_setopt_slot(const struct dl_phdr_info *info)
 {
-#ifdef __x86_64__
     const ElfW(Dyn) *dynamic = NULL;
     uintptr_t relro_start = 0, relro_end = 0;
     for(int i = 0; i < info->dlpi_phnum; i++) {
@@ -157,9 +161,6 @@ static void settle_setopt_slot(const struct dl_phdr_info *info)
             mprotect(page, page_size, PROT_READ);
         return;
     }
-#else
-    (void)info;
-#endif
 }
 #endif
 
@@ -182,7 +183,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *data)
         return 0;
     search->found.start = low;
     search->found.end = high;
-#ifdef FLOOR_GOT
+#ifdef SETTLES_SLOTS
     settle_setopt_slot(info);
 #endif
     return 1;
@@ -357,7 +358,7 @@ __attribute__((noinline)) static CURLcode set_noted(CURL *handle, CURLoption opt
 }
 #endif
 
-#ifdef FLOOR_GOT
+#ifdef SETTLES_SLOTS
 /* Where a settled slot leads: the one libcurl's, so no check of the caller. */
 static CURLcode bound_easy_setopt(CURL *handle, CURLoption option, uint64_t word)
 {

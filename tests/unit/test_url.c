@@ -121,7 +121,7 @@ static void http_with_host_agrees_with_split(void **state)
         {"httpx://a/", false},
         {"", false},
         {"h", true},
-        {"http:/a", true}, /* no "//": a scheme-less host "http:/a" */
+        {"http:/a", true}, /* no "//": scheme-less, the host "http" */
     };
     for(size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct url_parts parts;
