@@ -229,7 +229,7 @@ glibc's, so nothing of it runs after a load. Floor 3's own code alone is
 ${own_share[floor_gate]}% of a transfer. Floor 4 shows the one way around it, writing into
 each calling object's relocated memory. The library does not do that
 (\`docs/internals/symbol-binding.md\`). It would leave at most
-$(awk -v a="${own_ir[floor_got]}" -v b="${median[without]}" 'BEGIN { r = b / 100 - a; printf "%.0f", r > 0 ? r : 0 }')
+$(awk -v a="${own_ir[floor_got]}" -v b="${median[without]}" 'BEGIN { r = b / 100 - a; printf "%.0f", (r > 0 ? r : 0) }')
 instructions per transfer (1% less floor 4's own code, before the libc and libcurl work it
 asks for) for everything else the library does: noting the URL, method, upload and rewind
 options, looking up the host's policy and shared pacing, and judging and queueing each
