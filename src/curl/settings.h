@@ -22,14 +22,6 @@ union option_value {
     curl_off_t offset;
 };
 
-/* The program's callback options, by which of the library's hooks stands in for them. */
-enum callback_group {
-    NOT_A_CALLBACK = KEPT_NOT_A_CALLBACK,
-    WRITE_SIDE = KEPT_WRITE_SIDE,
-    READ_SIDE = KEPT_READ_SIDE,
-    SEEK_SIDE = KEPT_SEEK_SIDE
-};
-
 #define SETTINGS_URL_INLINE 160
 
 struct program_settings {
@@ -63,10 +55,11 @@ struct program_settings {
     char origin[ORIGIN_MAX];
 };
 
-/* Inline: asked of every option the library keeps, two or three times. */
+/* Which of the library's hooks stands in for a callback option (policy/kept_options.h).
+   Inline: asked of every option the library keeps, two or three times. */
 static inline enum callback_group settings_callback_group(CURLoption option)
 {
-    return (enum callback_group)kept_options_group((int)option);
+    return kept_options_group((int)option);
 }
 
 /* True for every option settings_note keeps: callbacks, the URL, the request's shape. Asked of

@@ -19,14 +19,14 @@ static inline bool kept_options_has(int option)
 
 /* Which of the library's callbacks stands in for a kept option on the real handle: asked two or
    three times of each kept option a program sets, so a second table by the same slots. */
-enum kept_option_group { KEPT_NOT_A_CALLBACK, KEPT_WRITE_SIDE, KEPT_READ_SIDE, KEPT_SEEK_SIDE };
+enum callback_group { NOT_A_CALLBACK, WRITE_SIDE, READ_SIDE, SEEK_SIDE };
 extern const unsigned char kept_option_groups[1024] __attribute__((visibility("hidden")));
 
-static inline enum kept_option_group kept_options_group(int option)
+static inline enum callback_group kept_options_group(int option)
 {
     unsigned slot = (unsigned)option & 1023;
-    return kept_option_slots[slot] == option ? (enum kept_option_group)kept_option_groups[slot]
-                                             : KEPT_NOT_A_CALLBACK;
+    return kept_option_slots[slot] == option ? (enum callback_group)kept_option_groups[slot]
+                                             : NOT_A_CALLBACK;
 }
 
 #endif

@@ -2,17 +2,22 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
+
+/* The end of a lowercase "http" or "https" scheme followed by "://", else NULL: nearly every
+   URL a program sets, answered without a scan of the scheme's characters one by one. */
+static const char *http_scheme_end(const char *text)
+{
+    if(text[0] != 'h' || text[1] != 't' || text[2] != 't' || text[3] != 'p')
+        return NULL;
+    const char *end = text[4] == 's' ? text + 5 : text + 4;
+    return end[0] == ':' && end[1] == '/' && end[2] == '/' ? end : NULL;
+}
 
 static const char *find_scheme_end(const char *text)
 {
-    /* Nearly every URL a program sets: no scan of the scheme's characters one by one. */
-    if(!strncmp(text, "http", 4)) {
-        if(!strncmp(text + 4, "://", 3))
-            return text + 4;
-        if(text[4] == 's' && !strncmp(text + 5, "://", 3))
-            return text + 5;
-    }
+    const char *http = http_scheme_end(text);
+    if(http)
+        return http;
     const char *p = text;
     if(!isalpha((unsigned char)*p))
         return NULL;
@@ -68,15 +73,9 @@ static const unsigned char authority_stops[256] = {
 
 bool url_is_http_with_host(const char *text)
 {
-    const char *authority = NULL;
-    if(text[0] == 'h' && text[1] == 't' && text[2] == 't' && text[3] == 'p') {
-        if(text[4] == ':' && text[5] == '/' && text[6] == '/')
-            authority = text + 7;
-        else if(text[4] == 's' && text[5] == ':' && text[6] == '/' && text[7] == '/')
-            authority = text + 8;
-    }
-    if(authority) {
-        const char *end = authority;
+    const char *scheme_end = http_scheme_end(text);
+    if(scheme_end) {
+        const char *authority = scheme_end + 3, *end = authority;
         while(authority_stops[(unsigned char)*end] == AUTHORITY_GOES_ON)
             end++;
         /* A host with no user before it, and neither bracketed nor empty before a port. */
